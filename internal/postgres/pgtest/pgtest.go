@@ -1,0 +1,148 @@
+// Package pgtest gives each test its own migrated PostgreSQL database, cloned
+// from a template so tests run in parallel against a real server.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/freshplan/leads/internal/postgres"
+)
+
+// AdminURL is the server the tests use: FRESHPLAN_TEST_DATABASE_URL, or the
+// local PostgreSQL as postgres.
+func AdminURL() string {
+	if u := os.Getenv("FRESHPLAN_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+var template struct {
+	once sync.Once
+	name string
+	err  error
+}
+
+// DB is one test's database.
+type DB struct {
+	Name string
+	URL  string
+	Pool *pgxpool.Pool
+}
+
+// New creates a fresh migrated database for t, dropped when t ends. The pool
+// connects as the admin role, like a development machine, so the tests also
+// prove that row-level security holds for a superuser connection.
+func New(t testing.TB) *DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	template.once.Do(func() { template.name, template.err = ensureTemplate(ctx) })
+	if template.err != nil {
+		t.Fatalf("pgtest: template: %v", template.err)
+	}
+	name := "fp_test_" + randomHex(6)
+	if err := adminExec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template.name}.Sanitize()); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	u := withDatabase(AdminURL(), name)
+	pool, err := postgres.Open(ctx, u, 8)
+	if err != nil {
+		t.Fatalf("pgtest: open: %v", err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = adminExec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	})
+	return &DB{Name: name, URL: u, Pool: pool}
+}
+
+// ensureTemplate builds the migrated template once per migration set. An
+// advisory lock keeps test binaries of other packages from building it at
+// the same time.
+func ensureTemplate(ctx context.Context) (string, error) {
+	name := "fp_tpl_" + postgres.MigrationsDigest()
+	conn, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7238455)"); err != nil {
+		return "", err
+	}
+	defer conn.Exec(ctx, "SELECT pg_advisory_unlock(7238455)") //nolint:errcheck
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	building := name + "_build"
+	ident := pgx.Identifier{building}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+		return "", err
+	}
+	if err := postgres.Migrate(ctx, withDatabase(AdminURL(), building), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		return "", err
+	}
+	// Renaming only after a complete migration means a crash never leaves a
+	// half-built template behind under the final name.
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident+" RENAME TO "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func adminExec(ctx context.Context, sql string) error {
+	conn, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+func withDatabase(raw, db string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		// key=value connection strings: append the database.
+		return strings.TrimSpace(raw) + " dbname=" + db
+	}
+	u.Path = "/" + db
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Exec runs sql on the test database as the admin role (fixtures, checks).
+func (d *DB) Exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	if _, err := d.Pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("pgtest: exec %q: %v", sql, fmt.Sprint(err))
+	}
+}

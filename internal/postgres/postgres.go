@@ -1,0 +1,64 @@
+// Package postgres owns the connection pool, the embedded migrations and the
+// transaction helper that switches every transaction to the freshplan_app
+// role with the caller's row-level-security settings.
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/freshplan/leads/internal/auth"
+)
+
+// AppRole is the database role every request and job transaction runs as.
+const AppRole = "freshplan_app"
+
+// Open connects a pool and checks that the server answers.
+func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: ping: %w", err)
+	}
+	return pool, nil
+}
+
+// setScope switches the transaction to AppRole and records who acts, in one
+// round trip. Everything is transaction-local, so it ends with the
+// transaction and a pooled connection never carries it over.
+const setScope = `SELECT set_config('role', $1, true), set_config('app.user_id', $2, true),
+	set_config('app.role', $3, true), set_config('app.territories', $4, true)`
+
+// InTx runs fn in a transaction scoped to p. It commits when fn returns nil
+// and rolls back otherwise.
+func InTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, fn func(pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, setScope, AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ",")); err != nil {
+		return fmt.Errorf("postgres: set scope: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
