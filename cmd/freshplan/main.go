@@ -1,0 +1,69 @@
+// Command freshplan is the FreshPlan Leads service and its tools:
+// serve, migrate, seed, token.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/redact"
+)
+
+const usage = `usage: freshplan <command> [flags]
+
+commands:
+  serve     run the HTTP API (--demo: dev auth, migrations and demo data)
+  migrate   apply the database migrations
+  seed      load demo users, leads and activities (--demo)
+  token     print a development JWT (--user U --role SALES --territory DE)
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	cmd, args := os.Args[1], os.Args[2:]
+	log := newLogger(cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		err = serve(ctx, cfg, log, args)
+	case "migrate":
+		err = migrate(ctx, cfg, log, args)
+	case "seed":
+		err = seed(ctx, cfg, log, args)
+	case "token":
+		err = token(cfg, args, os.Stdout)
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		log.Error("freshplan "+cmd+" failed", "error", err)
+		os.Exit(1)
+	}
+}
+
+// newLogger writes JSON through the redacting handler, so no full e-mail
+// address or phone number reaches a log.
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(redact.NewHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+}

@@ -1,0 +1,135 @@
+// Package config holds the one Config of the service: built in main from
+// defaults, the environment and flags, validated once, and passed down.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Features are the toggles of SPEC §8; all default to true.
+type Features struct {
+	LeadWidget        bool // features.dashboard.lead-widget.enabled
+	CrossModuleEvents bool // features.events.cross-module.enabled
+	Prometheus        bool // features.metrics.prometheus.enabled
+}
+
+// Config is the service configuration.
+type Config struct {
+	Addr               string        // FRESHPLAN_ADDR
+	DatabaseURL        string        // DATABASE_URL; empty: PG* variables, else a local PostgreSQL
+	MigrateDatabaseURL string        // FRESHPLAN_MIGRATE_DATABASE_URL; default DatabaseURL
+	MaxConns           int32         // FRESHPLAN_DB_MAX_CONNS
+	DevAuth            bool          // FRESHPLAN_DEV_AUTH
+	DevJWTSecret       string        // FRESHPLAN_DEV_JWT_SECRET
+	OIDCIssuer         string        // FRESHPLAN_OIDC_ISSUER
+	OIDCAudience       string        // FRESHPLAN_OIDC_AUDIENCE
+	OIDCJWKSURL        string        // FRESHPLAN_OIDC_JWKS_URL; empty: discovery
+	TokenLeeway        time.Duration // FRESHPLAN_TOKEN_LEEWAY
+	LogLevel           string        // FRESHPLAN_LOG_LEVEL: debug, info, warn, error
+	ShutdownTimeout    time.Duration // FRESHPLAN_SHUTDOWN_TIMEOUT
+	Features           Features
+}
+
+// DefaultDevSecret signs development tokens when no secret is configured.
+// Dev tokens are accepted only with dev auth on, so it is harmless there and
+// useless in production.
+const DefaultDevSecret = "freshplan-development-secret-not-for-production"
+
+// FromEnv builds a Config from defaults and the environment.
+func FromEnv() (Config, error) {
+	c := Config{
+		Addr:            env("FRESHPLAN_ADDR", ":8080"),
+		DatabaseURL:     os.Getenv("DATABASE_URL"),
+		DevJWTSecret:    env("FRESHPLAN_DEV_JWT_SECRET", DefaultDevSecret),
+		OIDCIssuer:      os.Getenv("FRESHPLAN_OIDC_ISSUER"),
+		OIDCAudience:    os.Getenv("FRESHPLAN_OIDC_AUDIENCE"),
+		OIDCJWKSURL:     os.Getenv("FRESHPLAN_OIDC_JWKS_URL"),
+		LogLevel:        env("FRESHPLAN_LOG_LEVEL", "info"),
+		TokenLeeway:     30 * time.Second,
+		ShutdownTimeout: 20 * time.Second,
+		MaxConns:        20,
+		Features:        Features{LeadWidget: true, CrossModuleEvents: true, Prometheus: true},
+	}
+	c.MigrateDatabaseURL = env("FRESHPLAN_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	var errs []error
+	parse := func(name string, fn func(string) error) {
+		if v, ok := os.LookupEnv(name); ok {
+			if err := fn(v); err != nil {
+				errs = append(errs, fmt.Errorf("config: %s: %w", name, err))
+			}
+		}
+	}
+	parse("FRESHPLAN_DEV_AUTH", boolInto(&c.DevAuth))
+	parse("FRESHPLAN_TOKEN_LEEWAY", durationInto(&c.TokenLeeway))
+	parse("FRESHPLAN_SHUTDOWN_TIMEOUT", durationInto(&c.ShutdownTimeout))
+	parse("FRESHPLAN_DB_MAX_CONNS", func(s string) error {
+		n, err := strconv.ParseInt(s, 10, 32)
+		c.MaxConns = int32(n)
+		return err
+	})
+	parse("FEATURES_DASHBOARD_LEAD_WIDGET_ENABLED", boolInto(&c.Features.LeadWidget))
+	parse("FEATURES_EVENTS_CROSS_MODULE_ENABLED", boolInto(&c.Features.CrossModuleEvents))
+	parse("FEATURES_METRICS_PROMETHEUS_ENABLED", boolInto(&c.Features.Prometheus))
+	return c, errors.Join(errs...)
+}
+
+// UsesLocalDatabase reports whether no database is configured at all, so
+// the service should find or start a local PostgreSQL.
+func (c Config) UsesLocalDatabase() bool {
+	if c.DatabaseURL != "" {
+		return false
+	}
+	for _, v := range []string{"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"} {
+		if os.Getenv(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks the rules of production: without dev auth the service
+// needs an OIDC issuer and audience, and never accepts dev tokens.
+func (c Config) Validate() error {
+	var errs []error
+	if !c.DevAuth && (c.OIDCIssuer == "" || c.OIDCAudience == "") {
+		errs = append(errs, errors.New("config: FRESHPLAN_OIDC_ISSUER and FRESHPLAN_OIDC_AUDIENCE are required unless dev auth is on"))
+	}
+	if c.DevAuth && len(c.DevJWTSecret) < 32 {
+		errs = append(errs, errors.New("config: FRESHPLAN_DEV_JWT_SECRET must be at least 32 bytes"))
+	}
+	if c.MaxConns < 2 {
+		errs = append(errs, errors.New("config: FRESHPLAN_DB_MAX_CONNS must be at least 2"))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, errors.New("config: FRESHPLAN_LOG_LEVEL must be debug, info, warn or error"))
+	}
+	return errors.Join(errs...)
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func boolInto(dst *bool) func(string) error {
+	return func(s string) (err error) {
+		*dst, err = strconv.ParseBool(s)
+		return err
+	}
+}
+
+func durationInto(dst *time.Duration) func(string) error {
+	return func(s string) (err error) {
+		*dst, err = time.ParseDuration(s)
+		return err
+	}
+}

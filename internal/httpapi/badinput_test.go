@@ -1,0 +1,84 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/auth"
+)
+
+// TestBadInputChangesNothing sends invalid requests and checks the status,
+// the named field, and that no table changed.
+func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	l := e.createLead(anna, map[string]any{"companyName": "Bistro Eck"})
+	id := "/api/leads/" + l.ID.String()
+	huge := `{"companyName":"` + strings.Repeat("x", 1<<20) + `"}`
+
+	cases := []struct {
+		name, method, path string
+		body               any
+		headers            []string
+		status             int
+		field              string
+	}{
+		{"missing company", "POST", "/api/leads", map[string]any{"city": "Berlin"}, nil, 422, "companyName"},
+		{"blank company", "POST", "/api/leads", map[string]any{"companyName": "   "}, nil, 422, "companyName"},
+		{"company too long", "POST", "/api/leads", map[string]any{"companyName": strings.Repeat("ä", 256)}, nil, 422, "companyName"},
+		{"unknown field", "POST", "/api/leads", map[string]any{"companyName": "X", "tenantId": "t1"}, nil, 422, "tenantId"},
+		{"wrong type", "POST", "/api/leads", map[string]any{"companyName": 42}, nil, 422, "companyName"},
+		{"wrong type bool", "POST", "/api/leads", map[string]any{"companyName": "X", "emailConsent": "yes"}, nil, 422, "emailConsent"},
+		{"bad enum business", "POST", "/api/leads", map[string]any{"companyName": "X", "businessType": "BAR"}, nil, 422, "businessType"},
+		{"bad enum source", "POST", "/api/leads", map[string]any{"companyName": "X", "source": "web"}, nil, 422, "source"},
+		{"bad country", "POST", "/api/leads", map[string]any{"companyName": "X", "countryCode": "FR"}, nil, 422, "countryCode"},
+		{"bad email", "POST", "/api/leads", map[string]any{"companyName": "X", "email": "not-an-email"}, nil, 422, "email"},
+		{"bad phone", "POST", "/api/leads", map[string]any{"companyName": "X", "phone": "call me"}, nil, 422, "phone"},
+		{"malformed json", "POST", "/api/leads", `{"companyName": "X"`, nil, 400, "body"},
+		{"two objects", "POST", "/api/leads", `{"companyName":"X"}{"companyName":"Y"}`, nil, 400, "body"},
+		{"array body", "POST", "/api/leads", `[]`, nil, 422, "body"},
+		{"oversized", "POST", "/api/leads", huge, nil, 413, ""},
+		{"wrong content type", "POST", "/api/leads", `companyName=X`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, ""},
+		{"bad uuid get", "GET", "/api/leads/not-a-uuid", nil, nil, 422, "id"},
+		{"bad uuid patch", "PATCH", "/api/leads/123", map[string]any{"city": "X"}, []string{"If-Match", `"1"`}, 422, "id"},
+		{"patch bad status", "PATCH", id, map[string]any{"status": "OPEN"}, []string{"If-Match", `"1"`}, 422, "status"},
+		{"patch null company", "PATCH", id, map[string]any{"companyName": ""}, []string{"If-Match", `"1"`}, 422, "companyName"},
+		{"patch unknown field", "PATCH", id, map[string]any{"version": 9}, []string{"If-Match", `"1"`}, 422, "version"},
+		{"patch stopReason alone", "PATCH", id, map[string]any{"stopReason": "x"}, []string{"If-Match", `"1"`}, 422, "stopReason"},
+		{"patch bad collaborators", "PATCH", id, map[string]any{"addCollaborators": "ben"}, []string{"If-Match", `"1"`}, 422, "addCollaborators"},
+		{"patch weak etag", "PATCH", id, map[string]any{"city": "X"}, []string{"If-Match", `W/"1"`}, 412, ""},
+		{"activity bad type", "POST", id + "/activities", map[string]any{"type": "PARTY"}, nil, 422, "type"},
+		{"activity bad time", "POST", id + "/activities", map[string]any{"type": "CALL", "occurredAt": "yesterday"}, nil, 422, "occurredAt"},
+		{"activity future", "POST", id + "/activities", map[string]any{"type": "CALL", "occurredAt": "2099-01-01T00:00:00Z"}, nil, 422, "occurredAt"},
+		{"activities bad size", "GET", id + "/activities?size=500", nil, nil, 422, "size"},
+	}
+	before := e.snapshot()
+	for _, c := range cases {
+		res := e.do(c.method, c.path, anna, c.body, c.headers...)
+		require.Equal(t, c.status, res.Status, "%s: %s", c.name, truncate(res.Body))
+		p := res.problem(t)
+		require.Equal(t, c.status, p.Status, c.name)
+		if c.field != "" {
+			require.Contains(t, p.fields(), c.field, c.name)
+		}
+		require.Equal(t, before, e.snapshot(), "%s changed data", c.name)
+	}
+}
+
+func TestUnknownRouteAndHealth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.do("GET", "/q/health/live", "", nil)
+	require.Equal(t, http.StatusOK, res.Status)
+	res = e.do("GET", "/q/health/ready", "", nil)
+	require.Equal(t, http.StatusOK, res.Status)
+	require.Contains(t, string(res.Body), `"database"`)
+	res = e.do("GET", "/q/openapi", "", nil)
+	require.Equal(t, http.StatusOK, res.Status)
+	require.Contains(t, string(res.Body), "openapi: 3.1")
+	require.NotEmpty(t, res.Header.Get("X-Request-ID"))
+}

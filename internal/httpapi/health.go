@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+type check struct {
+	Name   string         `json:"name"`
+	Status string         `json:"status"`
+	Data   map[string]any `json:"data,omitempty"`
+}
+
+type health struct {
+	Status string  `json:"status"`
+	Checks []check `json:"checks"`
+}
+
+func (s *server) live(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, health{Status: "UP", Checks: []check{}})
+}
+
+// ready is UP when every check is: the database answers within 2 s.
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	db := check{Name: "database", Status: "UP"}
+	if err := s.pool.Ping(ctx); err != nil {
+		db.Status = "DOWN"
+		db.Data = map[string]any{"error": "database not reachable"}
+		s.log.WarnContext(ctx, "readiness: database down", "error", err)
+	}
+	h := health{Status: db.Status, Checks: []check{db}}
+	code := http.StatusOK
+	if h.Status != "UP" {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, h)
+}
+
+func (s *server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(s.openapi)
+}

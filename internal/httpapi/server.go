@@ -1,0 +1,55 @@
+// Package httpapi is the HTTP face of the service: routing, authentication,
+// problem+json errors, the lead API, health and the OpenAPI document.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/user"
+)
+
+// Deps is what the HTTP layer needs from the rest of the service.
+type Deps struct {
+	Leads    *lead.Service
+	Users    *user.Directory
+	Verifier auth.Verifier
+	Pool     *pgxpool.Pool
+	Log      *slog.Logger
+	OpenAPI  []byte
+}
+
+type server struct {
+	leads    *lead.Service
+	users    *user.Directory
+	verifier auth.Verifier
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	openapi  []byte
+}
+
+// New returns the service's HTTP handler.
+func New(d Deps) http.Handler {
+	s := &server{leads: d.Leads, users: d.Users, verifier: d.Verifier, pool: d.Pool, log: d.Log, openapi: d.OpenAPI}
+	mux := http.NewServeMux()
+	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.authenticate(h)) }
+	api("POST /api/leads", s.createLead)
+	api("GET /api/leads", s.listLeads)
+	api("GET /api/leads/{id}", s.getLead)
+	api("PATCH /api/leads/{id}", s.updateLead)
+	api("DELETE /api/leads/{id}", s.deleteLead)
+	api("POST /api/leads/{id}/activities", s.addActivity)
+	api("GET /api/leads/{id}/activities", s.listActivities)
+	api("GET /api/territories", s.territories)
+	mux.HandleFunc("GET /q/health/live", s.live)
+	mux.HandleFunc("GET /q/health/ready", s.ready)
+	mux.HandleFunc("GET /q/openapi", s.serveOpenAPI)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusNotFound, "not-found", "Not found", "No such resource."))
+	})
+	return requestID(s.logAndRecover(mux))
+}

@@ -1,0 +1,173 @@
+package lead
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/freshplan/leads/internal/auth"
+)
+
+// change collects what a command did besides updating the lead row.
+type change struct {
+	activities []*Activity
+	audits     []audit
+}
+
+type audit struct {
+	action  string
+	details map[string]any
+}
+
+// Update applies a partial update at the given version.
+func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version int, in UpdateInput) (*Lead, error) {
+	return s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, error) {
+		now := s.clock()
+		ch, err := s.applyUpdate(ctx, tx, p, l, in, now)
+		if err != nil {
+			return nil, err
+		}
+		return s.save(ctx, tx, p, l, ch, now)
+	})
+}
+
+// Delete soft-deletes a lead (MANAGER and ADMIN).
+func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, version int) error {
+	_, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, error) {
+		if !privileged(p) {
+			return nil, fmt.Errorf("%w: only a manager may delete a lead", ErrForbidden)
+		}
+		now := s.clock()
+		ch := &change{}
+		if err := setStatus(p, l, StatusDeleted, ch, now); err != nil {
+			return nil, err
+		}
+		ch.audits = append(ch.audits, audit{"lead.deleted", map[string]any{"previousVersion": version}})
+		return s.save(ctx, tx, p, l, ch, now)
+	})
+	return err
+}
+
+// AddActivity records a user's activity. A meaningful one sets
+// lastActivityAt and brings a lead in REMINDER or GRACE_PERIOD back to ACTIVE.
+func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUID, in ActivityInput) (*Activity, error) {
+	v := &ValidationError{}
+	if !slices.Contains(UserActivityTypes, in.Type) {
+		v.add("type", "must be one of %s", strings.Join(UserActivityTypes, ", "))
+	}
+	desc := text(v, "description", &in.Description, 4000)
+	outcome := text(v, "outcome", in.Outcome, maxText)
+	now := s.clock()
+	at := now
+	if in.OccurredAt != nil {
+		t, err := time.Parse(time.RFC3339Nano, *in.OccurredAt)
+		switch {
+		case err != nil:
+			v.add("occurredAt", "must be an RFC 3339 date-time like 2025-09-26T20:00:00Z")
+		case t.After(now.Add(5 * time.Minute)):
+			v.add("occurredAt", "must not be in the future")
+		default:
+			at = t.UTC().Truncate(time.Microsecond)
+		}
+	}
+	if err := v.orNil(); err != nil {
+		return nil, err
+	}
+	a := newActivity(id, in.Type, "", p.UserID, at)
+	if desc != nil {
+		a.Description = *desc
+	}
+	a.Outcome = outcome
+	err := s.inTx(ctx, p, func(tx pgx.Tx) error {
+		l, err := lockLead(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if l.Status == StatusDeleted {
+			return fmt.Errorf("%w: the lead is deleted", ErrConflict)
+		}
+		ch := &change{activities: []*Activity{a}}
+		if a.Meaningful {
+			if l.LastActivityAt == nil || at.After(*l.LastActivityAt) {
+				l.LastActivityAt = &at
+			}
+			if (l.Status == StatusReminder || l.Status == StatusGracePeriod) && l.ClockStoppedAt == nil {
+				s.reactivate(p, l, ch, now)
+			}
+		}
+		_, err = s.save(ctx, tx, p, l, ch, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) reactivate(p auth.Principal, l *Lead, ch *change, now time.Time) {
+	ch.activities = append(ch.activities, newActivity(l.ID, ActivityStatusChange,
+		fmt.Sprintf("%s -> %s (meaningful contact)", l.Status, StatusActive), p.UserID, now))
+	l.Status = StatusActive
+	l.ReminderSentAt, l.GracePeriodStartAt = nil, nil
+}
+
+// Activities returns one page of a lead's timeline, newest first.
+func (s *Service) Activities(ctx context.Context, p auth.Principal, id uuid.UUID, page, size int) ([]Activity, int, error) {
+	var list []Activity
+	var total int
+	err := s.inTx(ctx, p, func(tx pgx.Tx) error {
+		if _, err := getLead(ctx, tx, id); err != nil {
+			return err
+		}
+		var err error
+		list, total, err = listActivities(ctx, tx, id, size, page*size)
+		return err
+	})
+	return list, total, err
+}
+
+// save writes the changed lead with its activities and audit rows.
+func (s *Service) save(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, ch *change, now time.Time) (*Lead, error) {
+	l.UpdatedAt, l.UpdatedBy = now, p.UserID
+	normalize(l)
+	out, err := updateLead(ctx, tx, l)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range ch.activities {
+		if err := insertActivity(ctx, tx, a, now); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range ch.audits {
+		if err := insertAudit(ctx, tx, now, p.UserID, a.action, out, a.details); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func setStatus(p auth.Principal, l *Lead, to Status, ch *change, now time.Time) error {
+	if err := checkTransition(l.Status, to, p.Role(), l.ClockStoppedAt != nil); err != nil {
+		return err
+	}
+	ch.activities = append(ch.activities, newActivity(l.ID, ActivityStatusChange,
+		fmt.Sprintf("%s -> %s", l.Status, to), p.UserID, now))
+	switch to {
+	case StatusExpired:
+		l.ExpiredAt = &now
+	case StatusActive:
+		l.ReminderSentAt, l.GracePeriodStartAt, l.ExpiredAt = nil, nil, nil
+	case StatusReminder:
+		l.ReminderSentAt = &now
+	case StatusGracePeriod:
+		l.GracePeriodStartAt = &now
+	}
+	l.Status = to
+	return nil
+}

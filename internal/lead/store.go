@@ -1,0 +1,204 @@
+package lead
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// All of the package's SQL is in this file. Row-level security decides
+// visibility; the queries never filter by the caller themselves.
+
+const leadColumns = `id, version, company_name, contact_person, email, phone, website, street, postal_code, city,
+	country_code, territory, business_type, source, status, owner_user_id, collaborator_user_ids, email_consent,
+	contact_blocked, registered_at, last_activity_at, last_follow_up_at, follow_up_count, t3_follow_up_sent_at,
+	t7_follow_up_sent_at, reminder_sent_at, grace_period_start_at, expired_at, clock_stopped_at, stop_reason,
+	created_at, created_by, updated_at, updated_by, email_normalized, company_name_normalized, phone_e164, website_domain`
+
+func scanLead(row pgx.Row) (*Lead, error) {
+	var l Lead
+	err := row.Scan(&l.ID, &l.Version, &l.CompanyName, &l.ContactPerson, &l.Email, &l.Phone, &l.Website, &l.Street,
+		&l.PostalCode, &l.City, &l.CountryCode, &l.Territory, &l.BusinessType, &l.Source, &l.Status, &l.OwnerUserID,
+		&l.CollaboratorUserIDs, &l.EmailConsent, &l.ContactBlocked, &l.RegisteredAt, &l.LastActivityAt,
+		&l.LastFollowUpAt, &l.FollowUpCount, &l.T3FollowUpSentAt, &l.T7FollowUpSentAt, &l.ReminderSentAt,
+		&l.GracePeriodStartAt, &l.ExpiredAt, &l.ClockStoppedAt, &l.StopReason, &l.CreatedAt, &l.CreatedBy,
+		&l.UpdatedAt, &l.UpdatedBy, &l.EmailNormalized, &l.CompanyNameNormalized, &l.PhoneE164, &l.WebsiteDomain)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lead: scan: %w", err)
+	}
+	utc(&l.RegisteredAt, &l.CreatedAt, &l.UpdatedAt)
+	utcPtr(l.LastActivityAt, l.LastFollowUpAt, l.T3FollowUpSentAt, l.T7FollowUpSentAt, l.ReminderSentAt,
+		l.GracePeriodStartAt, l.ExpiredAt, l.ClockStoppedAt)
+	return &l, nil
+}
+
+func utc(ts ...*time.Time) {
+	for _, t := range ts {
+		*t = t.UTC()
+	}
+}
+
+func utcPtr(ts ...*time.Time) {
+	for _, t := range ts {
+		if t != nil {
+			*t = t.UTC()
+		}
+	}
+}
+
+const insertLeadSQL = `INSERT INTO leads (id, company_name, contact_person, email, phone, website, street, postal_code,
+	city, country_code, territory, business_type, source, owner_user_id, collaborator_user_ids, email_consent,
+	registered_at, email_normalized, company_name_normalized, phone_e164, website_domain,
+	created_at, created_by, updated_at, updated_by)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $17, $22, $17, $22)
+	RETURNING ` + leadColumns
+
+func insertLead(ctx context.Context, tx pgx.Tx, l *Lead) (*Lead, error) {
+	return scanLead(tx.QueryRow(ctx, insertLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
+		l.Street, l.PostalCode, l.City, l.CountryCode, l.Territory, l.BusinessType, l.Source, l.OwnerUserID,
+		l.CollaboratorUserIDs, l.EmailConsent, l.RegisteredAt, l.EmailNormalized, l.CompanyNameNormalized,
+		l.PhoneE164, l.WebsiteDomain, l.CreatedBy))
+}
+
+// lockLead reads a lead and locks its row: the first statement of every
+// command, so changes to one lead are serialized.
+func lockLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Lead, error) {
+	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = $1 FOR UPDATE`, id))
+}
+
+func getLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Lead, error) {
+	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = $1`, id))
+}
+
+const updateLeadSQL = `UPDATE leads SET version = version + 1, company_name = $2, contact_person = $3, email = $4,
+	phone = $5, website = $6, street = $7, postal_code = $8, city = $9, country_code = $10, territory = $11,
+	business_type = $12, source = $13, status = $14, owner_user_id = $15, collaborator_user_ids = $16,
+	email_consent = $17, contact_blocked = $18, last_activity_at = $19, clock_stopped_at = $20, stop_reason = $21,
+	email_normalized = $22, company_name_normalized = $23, phone_e164 = $24, website_domain = $25,
+	reminder_sent_at = $26, grace_period_start_at = $27, expired_at = $28, updated_at = $29, updated_by = $30
+	WHERE id = $1 RETURNING ` + leadColumns
+
+func updateLead(ctx context.Context, tx pgx.Tx, l *Lead) (*Lead, error) {
+	return scanLead(tx.QueryRow(ctx, updateLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
+		l.Street, l.PostalCode, l.City, l.CountryCode, l.Territory, l.BusinessType, l.Source, l.Status, l.OwnerUserID,
+		l.CollaboratorUserIDs, l.EmailConsent, l.ContactBlocked, l.LastActivityAt, l.ClockStoppedAt, l.StopReason,
+		l.EmailNormalized, l.CompanyNameNormalized, l.PhoneE164, l.WebsiteDomain, l.ReminderSentAt,
+		l.GracePeriodStartAt, l.ExpiredAt, l.UpdatedAt, l.UpdatedBy))
+}
+
+// knownUsers returns which of ids are recorded users with access to
+// territory. Users the caller may not see count as unknown.
+func knownUsers(ctx context.Context, tx pgx.Tx, ids []string, territory string) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE id = ANY($1)
+		AND roles && '{SALES,MANAGER,ADMIN}' AND ($2 = ANY (territories) OR 'ADMIN' = ANY (roles))`, ids, territory)
+	if err != nil {
+		return nil, fmt.Errorf("lead: known users: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("lead: known users: %w", err)
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
+const activityColumns = `id, lead_id, type, occurred_at, description, outcome, user_id`
+
+func insertActivity(ctx context.Context, tx pgx.Tx, a *Activity, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO activities (`+activityColumns+`, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		a.ID, a.LeadID, a.Type, a.OccurredAt, a.Description, a.Outcome, a.UserID, now)
+	if err != nil {
+		return fmt.Errorf("lead: insert activity: %w", err)
+	}
+	return nil
+}
+
+func listActivities(ctx context.Context, tx pgx.Tx, leadID uuid.UUID, limit, offset int) ([]Activity, int, error) {
+	var total int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM activities WHERE lead_id = $1`, leadID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("lead: count activities: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+activityColumns+` FROM activities WHERE lead_id = $1
+		ORDER BY occurred_at DESC, created_at DESC, id DESC LIMIT $2 OFFSET $3`, leadID, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("lead: list activities: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Activity, error) {
+		var a Activity
+		err := r.Scan(&a.ID, &a.LeadID, &a.Type, &a.OccurredAt, &a.Description, &a.Outcome, &a.UserID)
+		a.OccurredAt = a.OccurredAt.UTC()
+		a.Meaningful = IsMeaningful(a.Type)
+		return a, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("lead: list activities: %w", err)
+	}
+	return list, total, nil
+}
+
+func insertAudit(ctx context.Context, tx pgx.Tx, at time.Time, actor, action string, l *Lead, details map[string]any) error {
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (occurred_at, actor, action, lead_id, territory, details)
+		VALUES ($1, $2, $3, $4, $5, $6)`, at, actor, action, l.ID, l.Territory, details)
+	if err != nil {
+		return fmt.Errorf("lead: audit: %w", err)
+	}
+	return nil
+}
+
+// sortColumns whitelists the sort fields of the list endpoint; only these
+// constant fragments ever reach the ORDER BY clause.
+var sortColumns = map[string]string{
+	"createdAt":      "created_at",
+	"updatedAt":      "updated_at",
+	"registeredAt":   "registered_at",
+	"lastActivityAt": "last_activity_at",
+	"companyName":    "company_name",
+	"status":         "status",
+	"city":           "city",
+	"territory":      "territory",
+}
+
+const listFilter = `FROM leads WHERE ($1::text IS NULL AND status <> 'DELETED' OR status = $1)
+	AND ($2::text IS NULL OR territory = $2) AND ($3::text IS NULL OR owner_user_id = $3)
+	AND ($4::text IS NULL OR company_name ILIKE $4 OR contact_person ILIKE $4 OR email ILIKE $4 OR city ILIKE $4)`
+
+func listLeads(ctx context.Context, tx pgx.Tx, q ListQuery) ([]Lead, int, error) {
+	args := []any{q.Status, q.Territory, q.Owner, likePattern(q.Q)}
+	var total int
+	if err := tx.QueryRow(ctx, `SELECT count(*) `+listFilter, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("lead: count: %w", err)
+	}
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	order := sortColumns[q.Sort] + " " + dir + " NULLS LAST, id " + dir
+	rows, err := tx.Query(ctx, `SELECT `+leadColumns+` `+listFilter+` ORDER BY `+order+` LIMIT $5 OFFSET $6`,
+		append(args, q.Size, q.Page*q.Size)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("lead: list: %w", err)
+	}
+	defer rows.Close()
+	out := []Lead{}
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, *l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("lead: list: %w", err)
+	}
+	return out, total, nil
+}

@@ -1,0 +1,189 @@
+package lead
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/freshplan/leads/internal/auth"
+)
+
+func privileged(p auth.Principal) bool {
+	r := p.Role()
+	return r == auth.RoleManager || r == auth.RoleAdmin || r == auth.RoleSystem
+}
+
+// applyUpdate changes l in memory as in asks, checking every rule first.
+func (s *Service) applyUpdate(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, in UpdateInput, now time.Time) (*change, error) {
+	if l.Status == StatusDeleted {
+		if in.Status.Set && !in.Status.Null {
+			return nil, checkTransition(l.Status, in.Status.V, p.Role(), l.ClockStoppedAt != nil)
+		}
+		return nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
+	}
+	if !privileged(p) && l.OwnerUserID != p.UserID {
+		return nil, fmt.Errorf("%w: only the owner or a manager may change this lead", ErrForbidden)
+	}
+	v := &ValidationError{}
+	applyFields(v, l, in)
+	ch := &change{}
+	if err := v.orNil(); err != nil {
+		return nil, err
+	}
+	if !p.SeesTerritory(l.Territory) {
+		return nil, fmt.Errorf("%w: you may not move a lead to territory %s", ErrForbidden, l.Territory)
+	}
+	if err := applyClock(v, p, l, in, ch, now); err != nil {
+		return nil, err
+	}
+	if in.Status.Set {
+		if in.Status.Null || !slices.Contains(Statuses, in.Status.V) {
+			return nil, &ValidationError{Fields: []FieldError{{"status", "must be a lead status"}}}
+		}
+		if err := setStatus(p, l, in.Status.V, ch, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.applyPeople(ctx, tx, p, l, in, ch, now); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// applyFields copies the plain fields of a patch onto l.
+func applyFields(v *ValidationError, l *Lead, in UpdateInput) {
+	if in.CompanyName.Set {
+		l.CompanyName = companyName(v, in.CompanyName.V)
+	}
+	optional := []struct {
+		field string
+		in    Opt[string]
+		dst   **string
+		check func(*ValidationError, *string) *string
+	}{
+		{"contactPerson", in.ContactPerson, &l.ContactPerson, maxLen("contactPerson", maxText)},
+		{"email", in.Email, &l.Email, email},
+		{"phone", in.Phone, &l.Phone, phone},
+		{"website", in.Website, &l.Website, maxLen("website", 2048)},
+		{"street", in.Street, &l.Street, maxLen("street", maxText)},
+		{"postalCode", in.PostalCode, &l.PostalCode, maxLen("postalCode", 20)},
+		{"city", in.City, &l.City, maxLen("city", maxText)},
+		{"businessType", in.BusinessType, &l.BusinessType, func(v *ValidationError, s *string) *string {
+			return enum(v, "businessType", s, BusinessTypes)
+		}},
+	}
+	for _, o := range optional {
+		switch {
+		case !o.in.Set:
+		case o.in.Null:
+			*o.dst = nil
+		default:
+			val := o.in.V
+			*o.dst = o.check(v, &val)
+		}
+	}
+	if in.CountryCode.Set {
+		if in.CountryCode.Null {
+			v.add("countryCode", "must not be null")
+		} else {
+			l.CountryCode = strings.ToUpper(strings.TrimSpace(in.CountryCode.V))
+			l.Territory = territoryOf(v, l.CountryCode)
+		}
+	}
+	if in.Source.Set {
+		if src := enum(v, "source", &in.Source.V, Sources); src != nil && !in.Source.Null {
+			l.Source = *src
+		}
+	}
+	if in.EmailConsent.Set {
+		l.EmailConsent = !in.EmailConsent.Null && in.EmailConsent.V
+	}
+	if in.ContactBlocked.Set {
+		l.ContactBlocked = !in.ContactBlocked.Null && in.ContactBlocked.V
+	}
+}
+
+func maxLen(field string, max int) func(*ValidationError, *string) *string {
+	return func(v *ValidationError, s *string) *string { return text(v, field, s, max) }
+}
+
+// applyClock stops or resumes the protection clock (MANAGER and ADMIN).
+func applyClock(v *ValidationError, p auth.Principal, l *Lead, in UpdateInput, ch *change, now time.Time) error {
+	if !in.StopClock.Set || in.StopClock.Null {
+		if in.StopReason.Set {
+			return &ValidationError{Fields: []FieldError{{"stopReason", "only allowed together with stopClock: true"}}}
+		}
+		return nil
+	}
+	if !privileged(p) {
+		return fmt.Errorf("%w: only a manager may stop or resume the clock", ErrForbidden)
+	}
+	if !in.StopClock.V {
+		if l.ClockStoppedAt == nil {
+			return fmt.Errorf("%w: the clock is not stopped", ErrConflict)
+		}
+		ch.activities = append(ch.activities, newActivity(l.ID, ActivityClockResumed, "Clock resumed", p.UserID, now))
+		ch.audits = append(ch.audits, audit{"lead.clock_resumed", map[string]any{"stoppedAt": l.ClockStoppedAt}})
+		l.ClockStoppedAt, l.StopReason = nil, nil
+		return nil
+	}
+	if l.ClockStoppedAt != nil {
+		return fmt.Errorf("%w: the clock is already stopped", ErrConflict)
+	}
+	reason := text(v, "stopReason", &in.StopReason.V, 1000)
+	if reason == nil && len(v.Fields) == 0 {
+		v.add("stopReason", "is required when stopping the clock")
+	}
+	if err := v.orNil(); err != nil {
+		return err
+	}
+	l.ClockStoppedAt, l.StopReason = &now, reason
+	ch.activities = append(ch.activities, newActivity(l.ID, ActivityClockStopped, *reason, p.UserID, now))
+	ch.audits = append(ch.audits, audit{"lead.clock_stopped", map[string]any{"reason": *reason}})
+	return nil
+}
+
+// applyPeople reassigns the owner and edits the collaborators: only to
+// known users with access to the lead's territory.
+func (s *Service) applyPeople(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, in UpdateInput, ch *change, now time.Time) error {
+	v := &ValidationError{}
+	add := userIDs(v, "addCollaborators", in.AddCollaborators)
+	remove := userIDs(v, "removeCollaborators", in.RemoveCollaborators)
+	if in.OwnerUserID.Set && (in.OwnerUserID.Null || strings.TrimSpace(in.OwnerUserID.V) == "") {
+		v.add("ownerUserId", "must be a user id")
+	}
+	if err := v.orNil(); err != nil {
+		return err
+	}
+	if in.OwnerUserID.Set && in.OwnerUserID.V != l.OwnerUserID {
+		newOwner := strings.TrimSpace(in.OwnerUserID.V)
+		if !privileged(p) {
+			return fmt.Errorf("%w: only a manager may reassign a lead", ErrForbidden)
+		}
+		if err := requireKnown(ctx, tx, l.Territory, "ownerUserId", []string{newOwner}); err != nil {
+			return err
+		}
+		ch.activities = append(ch.activities, newActivity(l.ID, ActivityAssigned,
+			"Owner changed", p.UserID, now))
+		ch.audits = append(ch.audits, audit{"lead.reassigned", map[string]any{"from": l.OwnerUserID, "to": newOwner}})
+		l.OwnerUserID = newOwner
+	}
+	if err := requireKnown(ctx, tx, l.Territory, "addCollaborators", exceptSelf(p, add)); err != nil {
+		return err
+	}
+	collaborators := slices.Clone(l.CollaboratorUserIDs)
+	for _, id := range add {
+		if !slices.Contains(collaborators, id) {
+			collaborators = append(collaborators, id)
+		}
+	}
+	collaborators = slices.DeleteFunc(collaborators, func(id string) bool {
+		return slices.Contains(remove, id) || id == l.OwnerUserID
+	})
+	l.CollaboratorUserIDs = collaborators
+	return nil
+}
