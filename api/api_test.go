@@ -67,7 +67,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 }
 
 // jsonNames returns the JSON property names of a struct type and which of
-// them are always emitted (no omitempty).
+// them are always emitted (neither omitempty nor omitzero).
 func jsonNames(typ reflect.Type) (all, always []string) {
 	for f := range typ.Fields() {
 		tag := f.Tag.Get("json")
@@ -79,7 +79,7 @@ func jsonNames(typ reflect.Type) (all, always []string) {
 			name = f.Name
 		}
 		all = append(all, name)
-		if !strings.Contains(opts, "omitempty") {
+		if !slices.ContainsFunc(strings.Split(opts, ","), func(o string) bool { return o == "omitempty" || o == "omitzero" }) {
 			always = append(always, name)
 		}
 	}
@@ -204,7 +204,7 @@ func TestGoValuesMatchSchemas(t *testing.T) {
 		{"Problem", map[string]any{"type": "t", "title": "t", "status": 400, "foo": 1}},
 	}
 	modes := map[string][]openapi3.SchemaValidationOption{
-		"legacy":   nil,
+		"legacy":  nil,
 		"2020-12": {openapi3.EnableJSONSchema2020()},
 	}
 	for mode, opts := range modes {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -81,4 +82,35 @@ func TestUnknownRouteAndHealth(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status)
 	require.Contains(t, string(res.Body), "openapi: 3.1")
 	require.NotEmpty(t, res.Header.Get("X-Request-ID"))
+}
+
+func TestUnroutedRequestsGetProblems(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	req := httptest.NewRequest("PUT", "/api/leads", nil)
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	require.Contains(t, rec.Header().Get("Allow"), "POST")
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+
+	rec = httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, httptest.NewRequest("GET", "/nowhere", nil))
+	require.Equal(t, http.StatusNotFound, rec.Code)
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+}
+
+func TestEmptyPatchAndIfMatchStar(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	l := e.createLead(anna, map[string]any{"companyName": "Imbiss Ecke", "city": "Köln"})
+	before := e.snapshot()
+	res := e.do("PATCH", "/api/leads/"+l.ID.String(), anna, map[string]any{"city": "Köln"}, "If-Match", `"1"`)
+	require.Equal(t, http.StatusOK, res.Status)
+	require.Equal(t, `"1"`, res.Header.Get("ETag"), "a patch that changes nothing makes no new version")
+	require.Equal(t, before, e.snapshot())
+	res = e.do("PATCH", "/api/leads/"+l.ID.String(), anna, map[string]any{"city": "Bonn"}, "If-Match", "*")
+	require.Equal(t, http.StatusOK, res.Status)
+	require.Equal(t, `"2"`, res.Header.Get("ETag"))
 }

@@ -128,8 +128,10 @@ func TestActivitiesTimelineAndReactivation(t *testing.T) {
 	// CREATED, 2 status changes, NOTE, MEETING, reactivation.
 	require.Equal(t, 6, page.Total)
 	require.Len(t, page.Data, 3)
-	require.Equal(t, "MEETING", page.Data[0].Type, "newest first")
-	require.True(t, page.Data[0].Meaningful)
+	require.Equal(t, "STATUS_CHANGE", page.Data[0].Type, "newest first: the reactivation the meeting caused")
+	require.Equal(t, "MEETING", page.Data[1].Type)
+	require.True(t, page.Data[1].Meaningful)
+	require.Equal(t, "NOTE", page.Data[2].Type)
 	for i := 1; i < len(page.Data); i++ {
 		require.False(t, page.Data[i].OccurredAt.After(page.Data[i-1].OccurredAt))
 	}

@@ -124,6 +124,9 @@ func ifMatchVersion(r *http.Request) (int, *Problem) {
 		return 0, newProblem(http.StatusPreconditionRequired, "precondition-required", "Precondition required",
 			"Send If-Match with the lead's ETag, so a concurrent change is not overwritten.")
 	}
+	if h == "*" {
+		return lead.AnyVersion, nil
+	}
 	v, err := strconv.Atoi(strings.Trim(h, `"`))
 	if err != nil || !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) || v < 1 {
 		return 0, newProblem(http.StatusPreconditionFailed, "precondition-failed", "Precondition failed",

@@ -134,12 +134,12 @@ func TestBadTokensAreRejected(t *testing.T) {
 
 	// No role, only unknown roles, or SYSTEM: forbidden, never all data.
 	for name, claims := range map[string]jwt.MapClaims{
-		"no role":       with("roles", []string{}),
-		"unknown role":  with("roles", []string{"SUPERUSER"}),
-		"system":        with("roles", []string{"SYSTEM"}),
-		"system sub":    with("sub", "SYSTEM"),
-		"no territory":  with("territories", []string{}),
-		"realm system":  with("realm_access", map[string]any{"roles": []string{"system"}}),
+		"no role":      with("roles", []string{}),
+		"unknown role": with("roles", []string{"SUPERUSER"}),
+		"system":       with("roles", []string{"SYSTEM"}),
+		"system sub":   with("sub", "SYSTEM"),
+		"no territory": with("territories", []string{}),
+		"realm system": with("realm_access", map[string]any{"roles": []string{"system"}}),
 	} {
 		if name == "realm system" {
 			delete(claims, "roles")

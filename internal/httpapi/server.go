@@ -48,8 +48,35 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /q/health/live", s.live)
 	mux.HandleFunc("GET /q/health/ready", s.ready)
 	mux.HandleFunc("GET /q/openapi", s.serveOpenAPI)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	return requestID(s.logAndRecover(problemForUnrouted(mux)))
+}
+
+// problemForUnrouted answers requests no route matches (404, or 405 with
+// Allow) as problem+json instead of the mux's plain text.
+func problemForUnrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &headerOnly{header: http.Header{}}
+		mux.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+				"Allowed: "+probe.header.Get("Allow")+"."))
+			return
+		}
 		writeProblem(w, r, newProblem(http.StatusNotFound, "not-found", "Not found", "No such resource."))
 	})
-	return requestID(s.logAndRecover(mux))
 }
+
+// headerOnly records what the mux would answer, and discards the body.
+type headerOnly struct {
+	header http.Header
+	status int
+}
+
+func (h *headerOnly) Header() http.Header         { return h.header }
+func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerOnly) WriteHeader(code int)        { h.status = code }

@@ -3,6 +3,7 @@ package lead
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -28,9 +29,14 @@ type audit struct {
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version int, in UpdateInput) (*Lead, error) {
 	return s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, error) {
 		now := s.clock()
+		before := *l
 		ch, err := s.applyUpdate(ctx, tx, p, l, in, now)
 		if err != nil {
 			return nil, err
+		}
+		normalize(l)
+		if len(ch.activities) == 0 && reflect.DeepEqual(before, *l) {
+			return l, nil // nothing changed: no new version
 		}
 		return s.save(ctx, tx, p, l, ch, now)
 	})

@@ -70,10 +70,10 @@ type UpdateInput struct {
 
 // ActivityInput is the body of POST /api/leads/{id}/activities.
 type ActivityInput struct {
-	Type        string     `json:"type"`
-	OccurredAt  *string    `json:"occurredAt"`
-	Description string     `json:"description"`
-	Outcome     *string    `json:"outcome"`
+	Type        string  `json:"type"`
+	OccurredAt  *string `json:"occurredAt"`
+	Description string  `json:"description"`
+	Outcome     *string `json:"outcome"`
 }
 
 // countryTerritory maps a lead's country to its territory (SPEC §1).

@@ -215,6 +215,9 @@ func likePattern(q *string) *string {
 	return &p
 }
 
+// AnyVersion is the version of If-Match: *, which matches whatever exists.
+const AnyVersion = 0
+
 // command locks the lead, checks the caller's version and runs change on it.
 func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, version int,
 	change func(tx pgx.Tx, l *Lead) (*Lead, error)) (*Lead, error) {
@@ -224,7 +227,7 @@ func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, v
 		if err != nil {
 			return err
 		}
-		if version != l.Version {
+		if version != AnyVersion && version != l.Version {
 			return fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
 		}
 		out, err = change(tx, l)

@@ -129,7 +129,7 @@ func listActivities(ctx context.Context, tx pgx.Tx, leadID uuid.UUID, limit, off
 		return nil, 0, fmt.Errorf("lead: count activities: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT `+activityColumns+` FROM activities WHERE lead_id = $1
-		ORDER BY occurred_at DESC, created_at DESC, id DESC LIMIT $2 OFFSET $3`, leadID, limit, offset)
+		ORDER BY occurred_at DESC, seq DESC LIMIT $2 OFFSET $3`, leadID, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("lead: list activities: %w", err)
 	}

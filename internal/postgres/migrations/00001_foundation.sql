@@ -110,6 +110,8 @@ CREATE INDEX leads_status_idx ON leads (status);
 
 CREATE TABLE activities (
     id          uuid PRIMARY KEY,
+    -- Orders activities of the same instant by when they were written.
+    seq         bigint GENERATED ALWAYS AS IDENTITY,
     lead_id     uuid NOT NULL REFERENCES leads (id),
     type        text NOT NULL,
     occurred_at timestamptz NOT NULL,
@@ -118,7 +120,7 @@ CREATE TABLE activities (
     user_id     text NOT NULL,
     created_at  timestamptz NOT NULL
 );
-CREATE INDEX activities_lead_idx ON activities (lead_id, occurred_at DESC, id);
+CREATE INDEX activities_lead_idx ON activities (lead_id, occurred_at DESC, seq DESC);
 
 CREATE TABLE audit_log (
     id          bigserial PRIMARY KEY,
@@ -196,7 +198,7 @@ GRANT USAGE ON SCHEMA public TO freshplan_app;
 GRANT SELECT ON territories TO freshplan_app;
 GRANT SELECT, INSERT, UPDATE ON users, leads TO freshplan_app;
 GRANT SELECT, INSERT ON activities, audit_log TO freshplan_app;
-GRANT USAGE ON SEQUENCE audit_log_id_seq TO freshplan_app;
+GRANT USAGE ON SEQUENCE audit_log_id_seq, activities_seq_seq TO freshplan_app;
 GRANT EXECUTE ON FUNCTION app_user_id(), app_role(), app_territories(), app_is_global(), app_in_territory(text) TO freshplan_app;
 
 -- +goose Down
