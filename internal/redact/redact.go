@@ -74,7 +74,7 @@ type region struct{ start, end int }
 
 func scan(s string) string {
 	ps := scanners.Get().(*phoneScanner)
-	defer scanners.Put(ps)
+	defer ps.release()
 	edits, emails := findEmails(s)
 	pos := 0
 	for _, r := range emails {
@@ -138,9 +138,9 @@ func findEmails(s string) ([]edit, []region) {
 	var (
 		edits   []edit
 		regions []region
-		// A local part never reaches back past a previous '@' or "%40".
-		// ('@' stops it anyway; "%40" consists of local-part characters.)
-		// This also keeps the scan linear.
+		// A local part never reaches back past a previous '@' or "%40":
+		// '@' is no local-part character anyway, and "%40" is an encoded
+		// '@', even though its bytes are. This also keeps the scan linear.
 		minLeft = 0
 	)
 	for i := 0; i < len(s); i++ {
@@ -154,15 +154,14 @@ func findEmails(s string) ([]edit, []region) {
 			continue
 		}
 		ls, ds := i, i+atLen
-		prevLeft := minLeft
-		minLeft = ds
-		for ls > prevLeft {
+		for ls > minLeft {
 			r, size := utf8.DecodeLastRuneInString(s[:ls])
 			if !isLocalRune(r) {
 				break
 			}
 			ls -= size
 		}
+		minLeft = ds
 		for ls < i && s[ls] == '\'' { // a quote opening the address is not part of it
 			ls++
 		}
@@ -236,6 +235,16 @@ type phoneScanner struct {
 // personal data does not allocate.
 var scanners = sync.Pool{New: func() any { return new(phoneScanner) }}
 
+// release returns ps to the pool unless it grew large, without keeping
+// references to the scanned string.
+func (ps *phoneScanner) release() {
+	if cap(ps.groups) > 256 || cap(ps.seps) > 256 || cap(ps.keep) > 256 {
+		return
+	}
+	clear(ps.seps[:cap(ps.seps)])
+	scanners.Put(ps)
+}
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func isPhoneSep(c byte) bool {
@@ -256,12 +265,14 @@ func isWordRune(r rune) bool {
 // s[lo:hi]. Characters outside that range are only looked at as context.
 func (ps *phoneScanner) find(s string, lo, hi int, edits []edit) []edit {
 	for i := lo; i < hi; {
-		cs, ok := ps.parse(s, i, hi)
+		cs, digits, ok := ps.parse(s, i, hi)
 		if !ok {
 			i++
 			continue
 		}
-		edits = ps.evaluate(s, cs, edits)
+		if digits >= minPhoneDigits {
+			edits = ps.evaluate(s, cs, hi, edits)
+		}
 		i = ps.groups[len(ps.groups)-1].end
 	}
 	return edits
@@ -270,8 +281,8 @@ func (ps *phoneScanner) find(s string, lo, hi int, edits []edit) []edit {
 // parse reads a candidate starting at s[i]: an optional "+" or "%2B", an
 // optional "(", then digit groups joined by separator runs of at most three
 // characters containing at most one of '-', '/', '.'. It returns the start
-// of the candidate; the groups are left in ps.
-func (ps *phoneScanner) parse(s string, i, hi int) (int, bool) {
+// of the candidate and its number of digits; the groups are left in ps.
+func (ps *phoneScanner) parse(s string, i, hi int) (start, digits int, ok bool) {
 	j := i
 	switch {
 	case s[j] == '+':
@@ -283,7 +294,7 @@ func (ps *phoneScanner) parse(s string, i, hi int) (int, bool) {
 		j++
 	}
 	if j >= hi || !isDigit(s[j]) {
-		return 0, false
+		return 0, 0, false
 	}
 	ps.groups, ps.seps = ps.groups[:0], ps.seps[:0]
 	for {
@@ -292,6 +303,7 @@ func (ps *phoneScanner) parse(s string, i, hi int) (int, bool) {
 			k++
 		}
 		ps.groups = append(ps.groups, group{j, k})
+		digits += k - j
 		p, punct := k, 0
 		for p < hi && p-k < 3 && isPhoneSep(s[p]) {
 			if c := s[p]; c == '-' || c == '/' || c == '.' {
@@ -310,13 +322,14 @@ func (ps *phoneScanner) parse(s string, i, hi int) (int, bool) {
 	if s[i] == '(' && !strings.Contains(s[i:ps.groups[len(ps.groups)-1].end], ")") {
 		i++
 	}
-	return i, true
+	return i, digits, true
 }
 
 // evaluate marks the groups of the parsed candidate that are not part of a
 // phone number and appends an edit for every remaining run of groups with
-// enough digits.
-func (ps *phoneScanner) evaluate(s string, cs int, edits []edit) []edit {
+// enough digits. Text at or after hi (the local part of an e-mail address,
+// which masking changes) is not looked at, so that String is idempotent.
+func (ps *phoneScanner) evaluate(s string, cs, hi int, edits []edit) []edit {
 	g, seps := ps.groups, ps.seps
 	n := len(g)
 	end := g[n-1].end
@@ -349,15 +362,17 @@ func (ps *phoneScanner) evaluate(s string, cs int, edits []edit) []edit {
 	if s[cs] != '(' && gluedBefore(s, cs) {
 		mark(0, firstTokEnd)
 	}
-	if gluedAfter(s, end) {
+	if gluedAfter(s[:hi], end) {
 		mark(lastTokStart, n)
 	}
 
-	// Times of day: "20:00" and "00:00.123456".
-	if end+1 < len(s) && s[end] == ':' && isDigit(s[end+1]) {
+	// Times of day: the hour in "20:00", the seconds and their fraction in
+	// "00:00.123456". ("12:***" counts as a time too: what follows the colon
+	// may itself have been masked, and String must be idempotent.)
+	if end+1 < hi && s[end] == ':' && (isDigit(s[end+1]) || s[end+1] == '*') && g[n-1].len() <= 2 {
 		keep[n-1] = true
 	}
-	if cs == g[0].start && cs >= 2 && s[cs-1] == ':' && isDigit(s[cs-2]) {
+	if cs == g[0].start && cs >= 2 && s[cs-1] == ':' && isDigit(s[cs-2]) && g[0].len() <= 2 {
 		keep[0] = true
 		if n > 1 && seps[0] == "." {
 			keep[1] = true

@@ -81,6 +81,7 @@ var stringCases = []struct {
 	{"phone then timestamp", "0301234567 2025-09-26T20:00:00Z", "***67 2025-09-26T20:00:00Z"},
 	{"time then phone", "12:30 0301234567", "12:30 ***67"},
 	{"phone then time", "0301234567 20:15", "***67 20:15"},
+	{"phones around colon", "0301234567:0401234567", "***67:***67"},
 	{"phone one-digit last group", "+41 44 668 18 0", "***80"},
 	{"phone json", `{"phone":"+49 30 1234567"}`, `{"phone":"***67"}`},
 
