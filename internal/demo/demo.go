@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/postgres"
 	"github.com/freshplan/leads/internal/user"
@@ -49,7 +51,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, out io.Writ
 		return err
 	}
 	if !seeded {
-		svc := lead.NewService(pool, clock.now, slog.New(slog.DiscardHandler))
+		quiet := slog.New(slog.DiscardHandler)
+		svc := lead.NewService(pool, event.NewPublisher(pool, metric.New(), quiet, false), clock.now, quiet)
 		if err := seedLeads(ctx, svc, clock); err != nil {
 			return err
 		}

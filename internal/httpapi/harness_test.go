@@ -21,6 +21,8 @@ import (
 
 	"github.com/freshplan/leads/api"
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/httpapi"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
@@ -65,6 +67,7 @@ type env struct {
 	logs    *syncBuffer
 	now     time.Time
 	mu      sync.Mutex
+	metrics *metric.Set
 }
 
 type syncBuffer struct {
@@ -89,8 +92,9 @@ func newEnv(t testing.TB) *env {
 	e := &env{t: t, db: pgtest.New(t), logs: &syncBuffer{}, now: time.Date(2025, 9, 26, 20, 0, 0, 0, time.UTC)}
 	log := slog.New(redact.NewHandler(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	clock := func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
+	e.metrics = metric.New()
 	e.handler = httpapi.New(httpapi.Deps{
-		Leads:    lead.NewService(e.db.Pool, clock, log),
+		Leads:    lead.NewService(e.db.Pool, event.NewPublisher(e.db.Pool, e.metrics, log, false), clock, log),
 		Users:    user.NewDirectory(e.db.Pool, clock),
 		Verifier: auth.DevVerifier{Secret: []byte(testSecret), Now: clock},
 		Pool:     e.db.Pool,

@@ -12,12 +12,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
 )
 
 // change collects what a command did besides updating the lead row.
 type change struct {
 	activities []*Activity
 	audits     []audit
+	events     []pendingEvent
 }
 
 type audit struct {
@@ -27,16 +29,16 @@ type audit struct {
 
 // Update applies a partial update at the given version.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version int, in UpdateInput) (*Lead, error) {
-	return s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, error) {
+	return s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error) {
 		now := s.clock()
 		before := *l
 		ch, err := s.applyUpdate(ctx, tx, p, l, in, now)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		normalize(l)
 		if len(ch.activities) == 0 && reflect.DeepEqual(before, *l) {
-			return l, nil // nothing changed: no new version
+			return l, nil, nil // nothing changed: no new version
 		}
 		return s.save(ctx, tx, p, l, ch, now)
 	})
@@ -44,14 +46,14 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, ve
 
 // Delete soft-deletes a lead (MANAGER and ADMIN).
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, version int) error {
-	_, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, error) {
+	_, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error) {
 		if !privileged(p) {
-			return nil, fmt.Errorf("%w: only a manager may delete a lead", ErrForbidden)
+			return nil, nil, fmt.Errorf("%w: only a manager may delete a lead", ErrForbidden)
 		}
 		now := s.clock()
 		ch := &change{}
 		if err := setStatus(p, l, StatusDeleted, ch, now); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ch.audits = append(ch.audits, audit{"lead.deleted", map[string]any{"previousVersion": version}})
 		return s.save(ctx, tx, p, l, ch, now)
@@ -89,15 +91,15 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 		a.Description = *desc
 	}
 	a.Outcome = outcome
-	err := s.inTx(ctx, p, func(tx pgx.Tx) error {
+	err := s.write(ctx, p, func(tx pgx.Tx) ([]event.Event, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if l.Status == StatusDeleted {
-			return fmt.Errorf("%w: the lead is deleted", ErrConflict)
+			return nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
 		}
-		ch := &change{activities: []*Activity{a}}
+		ch := &change{activities: []*Activity{a}, events: []pendingEvent{activityAdded(a)}}
 		if a.Meaningful {
 			if l.LastActivityAt == nil || at.After(*l.LastActivityAt) {
 				l.LastActivityAt = &at
@@ -106,8 +108,8 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 				s.reactivate(p, l, ch, now)
 			}
 		}
-		_, err = s.save(ctx, tx, p, l, ch, now)
-		return err
+		_, events, err := s.save(ctx, tx, p, l, ch, now)
+		return events, err
 	})
 	if err != nil {
 		return nil, err
@@ -118,6 +120,7 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 func (s *Service) reactivate(p auth.Principal, l *Lead, ch *change, now time.Time) {
 	ch.activities = append(ch.activities, newActivity(l.ID, ActivityStatusChange,
 		fmt.Sprintf("%s -> %s (meaningful contact)", l.Status, StatusActive), p.UserID, now))
+	ch.events = append(ch.events, statusChanged(l, l.Status, StatusActive, p.UserID, now, "meaningful contact"))
 	l.Status = StatusActive
 	l.ReminderSentAt, l.GracePeriodStartAt = nil, nil
 }
@@ -137,25 +140,26 @@ func (s *Service) Activities(ctx context.Context, p auth.Principal, id uuid.UUID
 	return list, total, err
 }
 
-// save writes the changed lead with its activities and audit rows.
-func (s *Service) save(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, ch *change, now time.Time) (*Lead, error) {
+// save writes the changed lead with its activities and audit rows, and
+// returns the events of the change.
+func (s *Service) save(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, ch *change, now time.Time) (*Lead, []event.Event, error) {
 	l.UpdatedAt, l.UpdatedBy = now, p.UserID
 	normalize(l)
 	out, err := updateLead(ctx, tx, l)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, a := range ch.activities {
 		if err := insertActivity(ctx, tx, a, now); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, a := range ch.audits {
 		if err := insertAudit(ctx, tx, now, p.UserID, a.action, out, a.details); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, complete(ctx, out, ch.events), nil
 }
 
 func setStatus(p auth.Principal, l *Lead, to Status, ch *change, now time.Time) error {
@@ -164,6 +168,7 @@ func setStatus(p auth.Principal, l *Lead, to Status, ch *change, now time.Time) 
 	}
 	ch.activities = append(ch.activities, newActivity(l.ID, ActivityStatusChange,
 		fmt.Sprintf("%s -> %s", l.Status, to), p.UserID, now))
+	ch.events = append(ch.events, statusChanged(l, l.Status, to, p.UserID, now, ""))
 	switch to {
 	case StatusExpired:
 		l.ExpiredAt = &now

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/postgres"
 )
 
@@ -21,13 +22,14 @@ import (
 // scoped to the caller.
 type Service struct {
 	pool *pgxpool.Pool
+	pub  *event.Publisher
 	now  func() time.Time
 	log  *slog.Logger
 }
 
 // NewService returns a Service; now is the clock (injected for tests).
-func NewService(pool *pgxpool.Pool, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{pool: pool, now: now, log: log}
+func NewService(pool *pgxpool.Pool, pub *event.Publisher, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{pool: pool, pub: pub, now: now, log: log}
 }
 
 // clock returns the current time at PostgreSQL's precision, in UTC.
@@ -35,6 +37,24 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(pgx.Tx) error) error {
 	return postgres.InTx(ctx, s.pool, p, fn)
+}
+
+// write runs a command: its events go into the outbox in the same
+// transaction, and the relay hears of them only after the commit.
+func (s *Service) write(ctx context.Context, p auth.Principal, fn func(pgx.Tx) ([]event.Event, error)) error {
+	var events []event.Event
+	err := postgres.InTx(ctx, s.pool, p, func(tx pgx.Tx) error {
+		var err error
+		if events, err = fn(tx); err != nil {
+			return err
+		}
+		return s.pub.Write(ctx, tx, p.UserID, events...)
+	})
+	if err != nil {
+		return err
+	}
+	s.pub.Committed(events)
+	return nil
 }
 
 // Create registers a lead. SALES become its owner; MANAGER and ADMIN may name
@@ -45,17 +65,18 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		return nil, err
 	}
 	var out *Lead
-	err = s.inTx(ctx, p, func(tx pgx.Tx) error {
+	err = s.write(ctx, p, func(tx pgx.Tx) ([]event.Event, error) {
 		if err := requireKnown(ctx, tx, l.Territory, "ownerUserId", exceptSelf(p, []string{l.OwnerUserID})); err != nil {
-			return err
+			return nil, err
 		}
 		if err := requireKnown(ctx, tx, l.Territory, "collaboratorUserIds", exceptSelf(p, l.CollaboratorUserIDs)); err != nil {
-			return err
+			return nil, err
 		}
 		if out, err = insertLead(ctx, tx, l); err != nil {
-			return err
+			return nil, err
 		}
-		return insertActivity(ctx, tx, newActivity(l.ID, ActivityCreated, "Lead registered", p.UserID, l.CreatedAt), l.CreatedAt)
+		a := newActivity(l.ID, ActivityCreated, "Lead registered", p.UserID, l.CreatedAt)
+		return complete(ctx, out, []pendingEvent{created(out)}), insertActivity(ctx, tx, a, l.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -220,18 +241,19 @@ const AnyVersion = 0
 
 // command locks the lead, checks the caller's version and runs change on it.
 func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, version int,
-	change func(tx pgx.Tx, l *Lead) (*Lead, error)) (*Lead, error) {
+	change func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error)) (*Lead, error) {
 	var out *Lead
-	err := s.inTx(ctx, p, func(tx pgx.Tx) error {
+	err := s.write(ctx, p, func(tx pgx.Tx) ([]event.Event, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if version != AnyVersion && version != l.Version {
-			return fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
+			return nil, fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
 		}
-		out, err = change(tx, l)
-		return err
+		var events []event.Event
+		out, events, err = change(tx, l)
+		return events, err
 	})
 	if err != nil {
 		return nil, err

@@ -170,6 +170,7 @@ func (s *Service) applyPeople(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 		ch.activities = append(ch.activities, newActivity(l.ID, ActivityAssigned,
 			"Owner changed", p.UserID, now))
 		ch.audits = append(ch.audits, audit{"lead.reassigned", map[string]any{"from": l.OwnerUserID, "to": newOwner}})
+		ch.events = append(ch.events, assigned(l, l.OwnerUserID, newOwner, now))
 		l.OwnerUserID = newOwner
 	}
 	if err := requireKnown(ctx, tx, l.Territory, "addCollaborators", exceptSelf(p, add)); err != nil {

@@ -62,3 +62,10 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, fn func(pgx
 	}
 	return nil
 }
+
+// QueueScope adds the scope settings to a batch. Sent without BEGIN, a
+// batch runs as one implicit transaction, so the settings hold for the
+// statements queued after it: one round trip for a scoped read.
+func QueueScope(b *pgx.Batch, p auth.Principal) {
+	b.Queue(setScope, AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ","))
+}

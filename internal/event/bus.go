@@ -1,0 +1,263 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/maypok86/otter/v2/stats"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/metric"
+	"github.com/freshplan/leads/internal/postgres"
+)
+
+// Config tunes the listener and consumers; zero values take the defaults.
+type Config struct {
+	// ConnString is the database of the LISTEN connection.
+	ConnString string
+	// ApplicationName names the LISTEN connection (default freshplan-listener),
+	// so operators and tests can find it in pg_stat_activity.
+	ApplicationName string
+	PollInterval    time.Duration // safety net for a lost hint (1 s)
+	BackoffMin      time.Duration // first reconnect delay (100 ms)
+	BackoffMax      time.Duration // reconnect delay cap (10 s)
+	BatchSize       int           // rows per read (1000)
+	RetryAttempts   int           // tries before an event is parked (3)
+	RetryBackoff    time.Duration // first retry delay (50 ms)
+	DisconnectGrace time.Duration // how long a lost connection is tolerated by readiness (15 s)
+	// Disabled is features.events.cross-module.enabled=false: events are
+	// stored and counted as disabled, nothing is processed.
+	Disabled bool
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.ApplicationName == "" {
+		c.ApplicationName = "freshplan-listener"
+	}
+	def(&c.PollInterval, time.Second)
+	def(&c.BackoffMin, 100*time.Millisecond)
+	def(&c.BackoffMax, 10*time.Second)
+	def(&c.RetryBackoff, 50*time.Millisecond)
+	def(&c.DisconnectGrace, 15*time.Second)
+	if c.BatchSize <= 0 {
+		c.BatchSize = 1000
+	}
+	if c.RetryAttempts <= 0 {
+		c.RetryAttempts = 3
+	}
+}
+
+// Bus reads the outbox for this replica and hands events to its consumers.
+type Bus struct {
+	cfg     Config
+	pool    *pgxpool.Pool
+	metrics *metric.Set
+	log     *slog.Logger
+	dedupe  *dedupe
+	stats   *statsCounter
+
+	local  []*localConsumer
+	shared []*sharedConsumer
+
+	pos            Position // owned by the listener goroutine
+	connected      atomic.Bool
+	disconnectedAt atomic.Int64
+	lastID         atomic.Int64
+	sharedWake     chan struct{}
+	// Reconnected is signalled after each (re)connect and catch-up; tests wait on it.
+	Reconnected chan struct{}
+}
+
+// NewBus returns a Bus; register consumers before Run.
+func NewBus(cfg Config, pool *pgxpool.Pool, metrics *metric.Set, log *slog.Logger) *Bus {
+	cfg.defaults()
+	sc := &statsCounter{counter: stats.NewCounter()}
+	b := &Bus{cfg: cfg, pool: pool, metrics: metrics, log: log, stats: sc, dedupe: newDedupe(200_000, time.Hour, sc),
+		sharedWake: make(chan struct{}, 1), Reconnected: make(chan struct{}, 16)}
+	b.disconnectedAt.Store(time.Now().UnixNano())
+	return b
+}
+
+type statsCounter struct{ counter *stats.Counter }
+
+// Local registers an in-memory consumer run by every replica.
+func (b *Bus) Local(name string, h LocalHandler) { b.local = append(b.local, &localConsumer{name, h}) }
+
+// Shared registers a consumer whose effects exactly one replica performs.
+func (b *Bus) Shared(name string, h SharedHandler) {
+	b.shared = append(b.shared, &sharedConsumer{name, h})
+}
+
+// Run listens and dispatches until ctx ends.
+func (b *Bus) Run(ctx context.Context) error {
+	go b.runShared(ctx)
+	go b.gauges(ctx)
+	first := true
+	for attempt := 0; ; attempt++ {
+		err := b.session(ctx, &first, &attempt)
+		if ctx.Err() != nil {
+			return nil
+		}
+		b.setConnected(false)
+		delay := min(b.cfg.BackoffMin<<min(attempt, 16), b.cfg.BackoffMax)
+		b.log.WarnContext(ctx, "event listener disconnected; reconnecting", "error", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+	}
+}
+
+func (b *Bus) setConnected(up bool) {
+	if up {
+		b.metrics.ListenerUp.Set(1)
+	} else if b.connected.Load() {
+		b.disconnectedAt.Store(time.Now().UnixNano())
+		b.metrics.ListenerUp.Set(0)
+	}
+	b.connected.Store(up)
+}
+
+// session is one LISTEN connection's life: LISTEN, then catch up, then wait
+// — in that order, so nothing committed between the two is missed.
+func (b *Bus) session(ctx context.Context, first *bool, attempt *int) error {
+	cfg, err := pgx.ParseConfig(b.cfg.ConnString)
+	if err != nil {
+		return fmt.Errorf("event: listener config: %w", err)
+	}
+	cfg.RuntimeParams["application_name"] = b.cfg.ApplicationName
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("event: listener connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+ChannelEvents+"; LISTEN "+ChannelDashboard); err != nil {
+		return fmt.Errorf("event: listen: %w", err)
+	}
+	if *first {
+		// Local consumers start from the tail: they hold in-memory state
+		// that begins with this process.
+		if b.pos, err = Tail(ctx, conn); err != nil {
+			return err
+		}
+		*first = false
+	}
+	if err := b.drain(ctx, conn, time.Now()); err != nil {
+		return err
+	}
+	b.setConnected(true)
+	*attempt = -1
+	b.log.InfoContext(ctx, "event listener connected", "application_name", b.cfg.ApplicationName)
+	select {
+	case b.Reconnected <- struct{}{}:
+	default:
+	}
+	for {
+		wctx, cancel := context.WithTimeout(ctx, b.cfg.PollInterval)
+		_, err := conn.WaitForNotification(wctx)
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("event: wait: %w", err)
+		}
+		// A hint or the poll: read what is new. The read is also the ping.
+		if err := b.drain(ctx, conn, time.Now()); err != nil {
+			return err
+		}
+	}
+}
+
+// drain reads until nothing new is left and dispatches every event.
+func (b *Bus) drain(ctx context.Context, conn *pgx.Conn, received time.Time) error {
+	for {
+		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		events, next, more, err := Fetch(fctx, conn, auth.System(), b.pos, b.cfg.BatchSize)
+		cancel()
+		if err != nil {
+			return err
+		}
+		b.pos = next
+		b.lastID.Store(next.LastID)
+		for _, d := range events {
+			b.dispatch(ctx, d, received)
+		}
+		if len(events) > 0 && len(b.shared) > 0 {
+			select {
+			case b.sharedWake <- struct{}{}:
+			default:
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+func (b *Bus) dispatch(ctx context.Context, d Delivered, received time.Time) {
+	if b.cfg.Disabled {
+		b.metrics.EventsConsumed.WithLabelValues(d.Type, Module, "disabled").Inc()
+		return
+	}
+	for _, c := range b.local {
+		b.runLocal(ctx, c, d, received)
+	}
+}
+
+// Health reports the listener for readiness: DOWN once it has been
+// disconnected for longer than the grace period.
+func (b *Bus) Health(ctx context.Context) (up bool, data map[string]any) {
+	connected := b.connected.Load()
+	lag, _ := b.lag(ctx)
+	down := time.Since(time.Unix(0, b.disconnectedAt.Load()))
+	up = connected || down < b.cfg.DisconnectGrace
+	return up, map[string]any{"connected": connected, "lagEvents": lag}
+}
+
+// lag counts the committed events this replica has not read yet.
+func (b *Bus) lag(ctx context.Context) (int64, error) {
+	var n int64
+	err := postgres.InTx(ctx, b.pool, auth.System(), func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM event_outbox WHERE id > $1`, b.lastID.Load()).Scan(&n)
+	})
+	return n, err
+}
+
+// gauges refreshes the polled metrics every few seconds.
+func (b *Bus) gauges(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		s := b.stats.counter.Snapshot()
+		b.metrics.DedupeEntries.Set(float64(b.dedupe.cache.EstimatedSize()))
+		b.metrics.DedupeHitRate.Set(s.HitRatio())
+		if lag, err := b.lag(ctx); err == nil {
+			b.metrics.OutboxLag.Set(float64(lag))
+		}
+		var usage float64
+		if err := b.pool.QueryRow(ctx, `SELECT pg_notification_queue_usage()`).Scan(&usage); err == nil {
+			b.metrics.NotifyQueueUsage.Set(usage)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package event
+
+import (
+	"crypto/md5"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// NameUUID is Java's UUID.nameUUIDFromBytes(s.getBytes(UTF_8)): the MD5 of
+// the bytes with version 3 and the IETF variant set, and — unlike RFC 4122
+// name-based UUIDs — no namespace prepended. Consumers written against the
+// Java contract compute the same keys.
+func NameUUID(s string) uuid.UUID {
+	sum := md5.Sum([]byte(s))
+	sum[6] = sum[6]&0x0f | 0x30
+	sum[8] = sum[8]&0x3f | 0x80
+	return uuid.UUID(sum)
+}
+
+// TimeLayout writes times in keys and event data: UTC, always six
+// fractional digits (PostgreSQL's precision).
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// FormatTime formats t for keys and event data.
+func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(TimeLayout) }
+
+// Key strings of SPEC §5, built only from event data.
+
+// StatusChangedKey is leadId|oldStatus|newStatus|changedAt.
+func StatusChangedKey(leadID uuid.UUID, from, to string, at time.Time) uuid.UUID {
+	return NameUUID(leadID.String() + "|" + from + "|" + to + "|" + FormatTime(at))
+}
+
+// FollowUpKey is leadId|followUpType|dueAt.
+func FollowUpKey(leadID uuid.UUID, followUpType string, due time.Time) uuid.UUID {
+	return NameUUID(leadID.String() + "|" + followUpType + "|" + FormatTime(due))
+}
+
+// CreatedKey is leadId|lead.created|createdAt.
+func CreatedKey(leadID uuid.UUID, at time.Time) uuid.UUID {
+	return NameUUID(leadID.String() + "|" + TypeCreated + "|" + FormatTime(at))
+}
+
+// ActivityAddedKey is activityId|lead.activity_added.
+func ActivityAddedKey(activityID uuid.UUID) uuid.UUID {
+	return NameUUID(activityID.String() + "|" + TypeActivityAdded)
+}
+
+// AssignedKey is leadId|lead.assigned|changedAt.
+func AssignedKey(leadID uuid.UUID, at time.Time) uuid.UUID {
+	return NameUUID(leadID.String() + "|" + TypeAssigned + "|" + FormatTime(at))
+}

@@ -1,0 +1,132 @@
+package event
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/freshplan/leads/internal/metric"
+)
+
+// Channels of the NOTIFY hints.
+const (
+	ChannelEvents    = "cross_module_events"
+	ChannelDashboard = "dashboard_updates"
+)
+
+// Publisher writes events into business transactions and, after they
+// commit, has the relay send the hints.
+type Publisher struct {
+	metrics   *metric.Set
+	log       *slog.Logger
+	allowAnon bool
+
+	pool    *pgxpool.Pool
+	wake    chan struct{}
+	mu      sync.Mutex
+	pending []pendingHint
+}
+
+const maxPendingHints = 8192
+
+type pendingHint struct {
+	typ       string
+	dashboard bool
+	at        time.Time
+}
+
+// NewPublisher returns a Publisher. allowAnon is the tests-only switch
+// freshplan.security.allow-unauthenticated-publisher.
+func NewPublisher(pool *pgxpool.Pool, metrics *metric.Set, log *slog.Logger, allowAnon bool) *Publisher {
+	if allowAnon {
+		log.Warn("allow-unauthenticated-publisher is ON: events without an acting user are accepted; for tests only")
+	}
+	return &Publisher{pool: pool, metrics: metrics, log: log, allowAnon: allowAnon, wake: make(chan struct{}, 1)}
+}
+
+// Write adds events to the outbox within tx. actor is the user or job the
+// events are published for; without one the publish is refused.
+func (p *Publisher) Write(ctx context.Context, tx pgx.Tx, actor string, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if actor == "" && !p.allowAnon {
+		for _, e := range events {
+			p.metrics.EventsPublished.WithLabelValues(e.Type, Module, "unauthenticated").Inc()
+		}
+		return ErrUnauthenticated
+	}
+	if err := insert(ctx, tx, events); err != nil {
+		for _, e := range events {
+			p.metrics.EventsPublished.WithLabelValues(e.Type, Module, "failure").Inc()
+		}
+		return err
+	}
+	return nil
+}
+
+// Committed is called after the transaction that wrote events committed:
+// it counts them and asks the relay for one hint per channel.
+func (p *Publisher) Committed(events []Event) {
+	if len(events) == 0 {
+		return
+	}
+	now := time.Now()
+	p.mu.Lock()
+	for _, e := range events {
+		// Bounded: without a running relay (tools, tests) hints must not pile up.
+		if len(p.pending) < maxPendingHints {
+			p.pending = append(p.pending, pendingHint{typ: e.Type, dashboard: e.Dashboard, at: now})
+		}
+	}
+	p.mu.Unlock()
+	for _, e := range events {
+		p.metrics.EventsPublished.WithLabelValues(e.Type, Module, "success").Inc()
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default: // a hint is already due; it covers these events too
+	}
+}
+
+// RunRelay sends the hints until ctx ends. Commits that arrive while a
+// NOTIFY is on its way are covered by the next one, so there is at most one
+// NOTIFY per channel per batch, never one per row, and never inside the
+// business transaction (which would serialize every commit on the server's
+// notify lock).
+func (p *Publisher) RunRelay(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		}
+		p.mu.Lock()
+		batch := p.pending
+		p.pending = nil
+		p.mu.Unlock()
+		dashboard := false
+		for _, h := range batch {
+			dashboard = dashboard || h.dashboard
+		}
+		sql := `SELECT pg_notify('` + ChannelEvents + `', '')`
+		if dashboard {
+			sql = `SELECT pg_notify('` + ChannelEvents + `', ''), pg_notify('` + ChannelDashboard + `', '')`
+		}
+		if _, err := p.pool.Exec(ctx, sql); err != nil {
+			// The listeners' poll finds the events anyway; only latency suffers.
+			p.log.WarnContext(ctx, "event relay: notify failed", "error", err)
+			continue
+		}
+		done := time.Now()
+		for _, h := range batch {
+			p.metrics.EventLatency.WithLabelValues(h.typ, "publish_notify").Observe(ms(done.Sub(h.at)))
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,154 @@
+package event
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/postgres"
+)
+
+// Position is how far a reader has read the outbox: every row with an id up
+// to LastID has been read, except rows of the transactions in InFlight,
+// which were still running when it read. Watermark is the snapshot's xmin:
+// every transaction below it had ended, so it is the durable position.
+type Position struct {
+	LastID    int64
+	InFlight  []string // xid8 values, as text
+	Watermark uint64
+}
+
+// Delivered is an event as read from the outbox.
+type Delivered struct {
+	ID            int64 // outbox position; the SSE id and feed cursor
+	Envelope      Envelope
+	Raw           json.RawMessage
+	Type          string
+	LeadID        *uuid.UUID
+	LeadVersion   int
+	Territory     string
+	Owner         string
+	Collaborators []string
+	Dashboard     bool
+	CreatedAt     time.Time
+}
+
+// fetchSQL reads rows above LastID (at most $3) plus the rows of the
+// in-flight transactions that have committed since, and the snapshot it
+// read them in, all in one statement so they agree.
+const fetchSQL = `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s)
+SELECT pg_snapshot_xmin(snap.s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(snap.s) x),
+	o.id, o.type, o.lead_id, o.lead_version, o.territory, o.owner_user_id, o.collaborator_user_ids,
+	o.dashboard, o.envelope, o.created_at
+FROM snap LEFT JOIN LATERAL (
+	(SELECT * FROM event_outbox WHERE id > $1 ORDER BY id LIMIT $3)
+	UNION ALL
+	(SELECT * FROM event_outbox WHERE xid = ANY ($2::text[]::xid8[]) AND id <= $1)
+) o ON true
+ORDER BY o.id`
+
+// Batcher is a connection or pool.
+type Batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Fetch reads what follows pos, as p sees it, in one round trip. more is
+// true when the limit cut the read short.
+func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limit int) (events []Delivered, next Position, more bool, err error) {
+	b := &pgx.Batch{}
+	postgres.QueueScope(b, p)
+	b.Queue(fetchSQL, pos.LastID, nonNil(pos.InFlight), limit)
+	res := db.SendBatch(ctx, b)
+	defer res.Close()
+	if _, err := res.Exec(); err != nil {
+		return nil, pos, false, fmt.Errorf("event: fetch scope: %w", err)
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return nil, pos, false, fmt.Errorf("event: fetch: %w", err)
+	}
+	defer rows.Close()
+	next = Position{LastID: pos.LastID}
+	aboveLast := 0
+	for rows.Next() {
+		var xmin string
+		var id *int64
+		var d Delivered
+		var typ, territory, owner *string
+		var version *int32
+		var dashboard *bool
+		var createdAt *time.Time
+		if err := rows.Scan(&xmin, &next.InFlight, &id, &typ, &d.LeadID, &version, &territory, &owner,
+			&d.Collaborators, &dashboard, &d.Raw, &createdAt); err != nil {
+			return nil, pos, false, fmt.Errorf("event: fetch scan: %w", err)
+		}
+		next.Watermark, _ = strconv.ParseUint(xmin, 10, 64)
+		if id == nil {
+			continue // no rows: the snapshot alone
+		}
+		d.ID, d.Type, d.Territory, d.Owner = *id, *typ, deref(territory), deref(owner)
+		d.Dashboard, d.CreatedAt = *dashboard, *createdAt
+		if version != nil {
+			d.LeadVersion = int(*version)
+		}
+		if err := json.Unmarshal(d.Raw, &d.Envelope); err != nil {
+			return nil, pos, false, fmt.Errorf("event: envelope %d: %w", d.ID, err)
+		}
+		if d.ID > pos.LastID {
+			aboveLast++
+			next.LastID = max(next.LastID, d.ID)
+		}
+		events = append(events, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, pos, false, fmt.Errorf("event: fetch: %w", err)
+	}
+	rows.Close()
+	if err := res.Close(); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return nil, pos, false, fmt.Errorf("event: fetch: %w", err)
+	}
+	return events, next, aboveLast >= limit, nil
+}
+
+// Tail is the position of a reader that starts now: after every row that
+// exists, with the transactions still running in flight.
+func Tail(ctx context.Context, db Batcher) (Position, error) {
+	b := &pgx.Batch{}
+	postgres.QueueScope(b, auth.System())
+	b.Queue(`WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s)
+		SELECT pg_snapshot_xmin(snap.s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(snap.s) x),
+			coalesce((SELECT max(id) FROM event_outbox), 0) FROM snap`)
+	res := db.SendBatch(ctx, b)
+	defer res.Close()
+	if _, err := res.Exec(); err != nil {
+		return Position{}, fmt.Errorf("event: tail scope: %w", err)
+	}
+	var pos Position
+	var xmin string
+	if err := res.QueryRow().Scan(&xmin, &pos.InFlight, &pos.LastID); err != nil {
+		return Position{}, fmt.Errorf("event: tail: %w", err)
+	}
+	pos.Watermark, _ = strconv.ParseUint(xmin, 10, 64)
+	return pos, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

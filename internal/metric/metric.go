@@ -1,0 +1,70 @@
+// Package metric is the Prometheus catalog of SPEC §8 in one place: every
+// name, label and bucket the service exports. Each Set has its own registry,
+// so tests and replicas in one process never share counters.
+package metric
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// LatencyBuckets are the buckets of freshplan_event_latency_ms.
+var LatencyBuckets = []float64{1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000}
+
+// Set holds the service's metrics and the registry that exports them.
+type Set struct {
+	Registry *prometheus.Registry
+
+	EventsPublished  *prometheus.CounterVec   // event_type, module, result
+	EventsConsumed   *prometheus.CounterVec   // event_type, module, result
+	EventLatency     *prometheus.HistogramVec // event_type, path
+	DedupeEntries    prometheus.Gauge
+	DedupeHitRate    prometheus.Gauge
+	OutboxLag        prometheus.Gauge
+	ListenerUp       prometheus.Gauge
+	NotifyQueueUsage prometheus.Gauge
+	ParkedEvents     *prometheus.GaugeVec // consumer
+	HTTPDuration     *prometheus.HistogramVec
+}
+
+// New creates and registers the metrics.
+func New() *Set {
+	s := &Set{
+		Registry: prometheus.NewRegistry(),
+		EventsPublished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "freshplan_events_published_total", Help: "Domain events written to the outbox, by result.",
+		}, []string{"event_type", "module", "result"}),
+		EventsConsumed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "freshplan_events_consumed_total", Help: "Events handled by consumers, by result.",
+		}, []string{"event_type", "module", "result"}),
+		EventLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "freshplan_event_latency_ms", Help: "Event latency in milliseconds per path.", Buckets: LatencyBuckets,
+		}, []string{"event_type", "path"}),
+		DedupeEntries: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_dedupe_cache_entries", Help: "Idempotency keys held in the in-memory dedupe cache.",
+		}),
+		DedupeHitRate: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_dedupe_cache_hit_rate", Help: "Share of dedupe cache lookups that found the key.",
+		}),
+		OutboxLag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_outbox_lag_events", Help: "Committed outbox events not yet read by this replica.",
+		}),
+		ListenerUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_listener_connected", Help: "1 while the LISTEN connection is up.",
+		}),
+		NotifyQueueUsage: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_notify_queue_usage_ratio", Help: "pg_notification_queue_usage() of the server.",
+		}),
+		ParkedEvents: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "freshplan_parked_events", Help: "Events a consumer gave up on, waiting for an admin replay.",
+		}, []string{"consumer"}),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "freshplan_http_request_duration_seconds", Help: "HTTP request duration by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .2, .5, 1, 2.5},
+		}, []string{"route", "method", "code"}),
+	}
+	s.Registry.MustRegister(s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
+		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.HTTPDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return s
+}
