@@ -16,8 +16,8 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
-	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
 	"github.com/freshplan/leads/internal/user"
 )

@@ -105,13 +105,15 @@ func (b *Bus) Run(ctx context.Context) error {
 	go b.runShared(ctx)
 	go b.gauges(ctx)
 	first := true
-	for attempt := 0; ; attempt++ {
+	attempt := 0
+	for {
 		err := b.session(ctx, &first, &attempt)
 		if ctx.Err() != nil {
 			return nil
 		}
 		b.setConnected(false)
 		delay := min(b.cfg.BackoffMin<<min(attempt, 16), b.cfg.BackoffMax)
+		attempt++
 		b.log.WarnContext(ctx, "event listener disconnected; reconnecting", "error", err, "retry_in", delay)
 		select {
 		case <-ctx.Done():
@@ -161,7 +163,7 @@ func (b *Bus) session(ctx context.Context, first *bool, attempt *int) error {
 		return err
 	}
 	b.setConnected(true)
-	*attempt = -1
+	*attempt = 0
 	b.log.InfoContext(ctx, "event listener connected", "application_name", b.cfg.ApplicationName)
 	select {
 	case b.Reconnected <- struct{}{}:

@@ -124,4 +124,3 @@ func safe(fn func() error) (err error) {
 	}()
 	return fn()
 }
-

@@ -45,7 +45,6 @@ func (e Event) envelope() (Envelope, error) {
 	return env, nil
 }
 
-
 // insert writes events to the outbox in one statement, as part of the
 // caller's transaction. A retried publish of the same fact (same key) is a
 // no-op. Collaborators are joined into one text per row (unnest cannot take

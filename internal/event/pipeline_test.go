@@ -54,7 +54,10 @@ func (r *recorder) record(d event.Delivered) {
 
 func (r *recorder) local(_ context.Context, d event.Delivered) error { r.record(d); return nil }
 
-func (r *recorder) shared(_ context.Context, _ pgx.Tx, d event.Delivered) error { r.record(d); return nil }
+func (r *recorder) shared(_ context.Context, _ pgx.Tx, d event.Delivered) error {
+	r.record(d)
+	return nil
+}
 
 func (r *recorder) count(id string) int {
 	r.mu.Lock()

@@ -82,7 +82,8 @@ CREATE POLICY parked_system ON parked_event TO freshplan_app
 
 GRANT SELECT, INSERT, DELETE ON event_outbox TO freshplan_app;
 GRANT SELECT, INSERT, UPDATE ON event_consumer TO freshplan_app;
-GRANT SELECT, INSERT, DELETE ON processed_event, parked_event TO freshplan_app;
+GRANT SELECT, INSERT, DELETE ON processed_event TO freshplan_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON parked_event TO freshplan_app;
 GRANT USAGE ON SEQUENCE event_outbox_id_seq TO freshplan_app;
 
 -- +goose Down

@@ -1,0 +1,221 @@
+package event_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/postgres"
+	"github.com/freshplan/leads/internal/postgres/pgtest"
+)
+
+// terminateListener kills the bus's LISTEN backend, found by its
+// application_name, and reports how many it killed.
+func terminateListener(t *testing.T, db *pgtest.DB, appName string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM (SELECT pg_terminate_backend(pid)
+		FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()) k`, appName).Scan(&n))
+	return n
+}
+
+func TestListenerSurvivesKilledConnectionAndRestart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	local, shared := newRecorder(t), newRecorder(t)
+	bus, stop := f.startBus(t, local, shared, event.Config{BackoffMin: 20 * time.Millisecond})
+
+	// Writers commit continuously while the listener is killed twice.
+	var mu sync.Mutex
+	var ids []string
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 25 {
+				got := f.publish(t, 1)
+				mu.Lock()
+				ids = append(ids, got...)
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	for range 2 {
+		time.Sleep(80 * time.Millisecond)
+		require.Equal(t, 1, terminateListener(t, f.db, f.appName))
+		select {
+		case <-bus.Reconnected:
+		case <-time.After(10 * time.Second):
+			t.Fatal("listener did not reconnect")
+		}
+	}
+	wg.Wait()
+	local.waitFor(t, ids, 10*time.Second)
+	shared.waitFor(t, ids, 10*time.Second)
+	time.Sleep(1200 * time.Millisecond)
+	local.requireExactlyOnce(t, ids)
+	shared.requireExactlyOnce(t, ids)
+
+	// The whole consumer restarts (new process state): events committed
+	// while it was down reach the shared consumer exactly once; the local
+	// consumer of the new process starts at the tail.
+	stop()
+	down := f.publish(t, 20)
+	shared2, local2 := newRecorder(t), newRecorder(t)
+	f.startBus(t, local2, shared2, event.Config{})
+	shared2.waitFor(t, down, 10*time.Second)
+	after := f.publish(t, 5)
+	local2.waitFor(t, after, 5*time.Second)
+	shared2.waitFor(t, after, 5*time.Second)
+	time.Sleep(1200 * time.Millisecond)
+	shared2.requireExactlyOnce(t, append(down, after...))
+	local2.requireExactlyOnce(t, after)
+	for _, id := range ids {
+		require.Zero(t, shared2.count(id), "the restarted shared consumer does not redo old work")
+	}
+}
+
+func TestDuplicateDeliveryIsProcessedOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	shared := newRecorder(t)
+	f.startBus(t, nil, shared, event.Config{})
+	ids := f.publish(t, 3)
+	shared.waitFor(t, ids, 5*time.Second)
+
+	// Rewind the durable position, as an overlap after a crash would: the
+	// same events are delivered again and skipped by their keys.
+	f.db.Exec(t, `UPDATE event_consumer SET last_id = 0, in_flight = '{}'`)
+	more := f.publish(t, 1) // wakes the consumer
+	shared.waitFor(t, more, 5*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	shared.requireExactlyOnce(t, append(ids, more...))
+	require.Equal(t, float64(3), testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(event.TypeStatusChanged, event.Module, "duplicate")))
+}
+
+func TestTwoReplicasShareTheWork(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	shared := newRecorder(t)
+	f.startBus(t, nil, shared, event.Config{ApplicationName: f.appName + "-a"})
+	f.startBus(t, nil, shared, event.Config{ApplicationName: f.appName + "-b"})
+	var ids []string
+	for range 10 {
+		ids = append(ids, f.publish(t, 10)...)
+	}
+	shared.waitFor(t, ids, 10*time.Second)
+	time.Sleep(1200 * time.Millisecond)
+	shared.requireExactlyOnce(t, ids)
+}
+
+func TestFailingEventIsParkedAndTheRestGoesOn(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ok := newRecorder(t)
+	bad := f.publish(t, 1)[0]
+	cfg := event.Config{ConnString: f.db.URL, ApplicationName: f.appName, RetryAttempts: 3, RetryBackoff: time.Millisecond}
+	bus := event.NewBus(cfg, f.db.Pool, f.metrics, f.log)
+	var attempts int
+	var mu sync.Mutex
+	bus.Shared("picky", func(ctx context.Context, tx pgx.Tx, d event.Delivered) error {
+		if d.Envelope.ID == bad {
+			mu.Lock()
+			attempts++
+			mu.Unlock()
+			panic("cannot handle this one")
+		}
+		return ok.shared(ctx, tx, d)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = bus.Run(ctx) }()
+	good := f.publish(t, 3)
+	ok.waitFor(t, good, 5*time.Second)
+	mu.Lock()
+	require.Equal(t, 3, attempts)
+	mu.Unlock()
+	var parked int
+	require.Eventually(t, func() bool {
+		return f.db.Pool.QueryRow(t.Context(), `SELECT attempts FROM parked_event WHERE consumer = 'picky' AND event_id = $1`, bad).Scan(&parked) == nil
+	}, 5*time.Second, 20*time.Millisecond, "the failing event is parked")
+	require.Equal(t, 3, parked)
+	require.Equal(t, float64(1), testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(event.TypeStatusChanged, event.Module, "failure")))
+}
+
+func TestDisabledConsumersCountAndSkip(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	local, shared := newRecorder(t), newRecorder(t)
+	f.startBus(t, local, shared, event.Config{Disabled: true})
+	ids := f.publish(t, 4)
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(event.TypeStatusChanged, event.Module, "disabled")) == 8
+	}, 5*time.Second, 20*time.Millisecond, "local and shared count every event as disabled")
+	for _, id := range ids {
+		require.Zero(t, local.count(id))
+		require.Zero(t, shared.count(id))
+	}
+	var stored int
+	require.NoError(t, f.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM event_outbox`).Scan(&stored))
+	require.Equal(t, 4, stored, "events are still stored")
+}
+
+func TestUnauthenticatedPublishIsRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	err := postgres.InTx(t.Context(), f.db.Pool, auth.System(), func(tx pgx.Tx) error {
+		return f.pub.Write(t.Context(), tx, "", sampleEvent("DE", 1))
+	})
+	require.ErrorIs(t, err, event.ErrUnauthenticated)
+	require.Equal(t, float64(1), testutil.ToFloat64(f.metrics.EventsPublished.WithLabelValues(event.TypeStatusChanged, event.Module, "unauthenticated")))
+
+	open := event.NewPublisher(f.db.Pool, f.metrics, f.log, true)
+	require.NoError(t, postgres.InTx(t.Context(), f.db.Pool, auth.System(), func(tx pgx.Tx) error {
+		return open.Write(t.Context(), tx, "", sampleEvent("DE", 1))
+	}), "allowed only with the tests-only switch")
+}
+
+// TestLongTransactionElsewhereDoesNotDelayDelivery holds a transaction
+// (with an xid) open for a minute in another database of the same server,
+// which pins the server-wide xmin, and checks that events keep arriving
+// within a second while only the durable watermark stands still.
+func TestLongTransactionElsewhereDoesNotDelayDelivery(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	other := pgtest.New(t)
+	tx, err := other.Pool.Begin(t.Context())
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	var pinned string
+	require.NoError(t, tx.QueryRow(t.Context(), `SELECT pg_current_xact_id()::text`).Scan(&pinned))
+
+	shared := newRecorder(t)
+	f.startBus(t, nil, shared, event.Config{})
+	hold := time.Minute
+	if testing.Short() {
+		hold = 5 * time.Second
+	}
+	end := time.Now().Add(hold)
+	var worst time.Duration
+	for time.Now().Before(end) {
+		start := time.Now()
+		ids := f.publish(t, 1)
+		shared.waitFor(t, ids, 5*time.Second)
+		worst = max(worst, time.Since(start))
+		time.Sleep(250 * time.Millisecond)
+	}
+	require.Less(t, worst, time.Second, "delivery was delayed by a transaction in another database")
+	var watermark string
+	require.NoError(t, f.db.Pool.QueryRow(t.Context(), `SELECT watermark::text FROM event_consumer`).Scan(&watermark))
+	require.LessOrEqual(t, watermark, pinned, "the watermark waits for the long transaction")
+	t.Logf("held a transaction open for %s; slowest delivery %s; watermark %s <= pinned xid %s", hold, worst, watermark, pinned)
+}
