@@ -22,6 +22,7 @@ commands:
   migrate   apply the database migrations
   seed      load demo users, leads and activities (--demo)
   token     print a development JWT (--user U --role SALES --territory DE)
+  events    parked | replay --consumer NAME --from ID (event pipeline administration)
 `
 
 func main() {
@@ -45,6 +46,8 @@ func main() {
 		err = migrate(ctx, cfg, log, args)
 	case "seed":
 		err = seed(ctx, cfg, log, args)
+	case "events":
+		err = events(ctx, cfg, log, args, os.Stdout)
 	case "token":
 		err = token(cfg, args, os.Stdout)
 	case "-h", "--help", "help":

@@ -14,8 +14,10 @@ import (
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/demo"
+	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/httpapi"
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
 	"github.com/freshplan/leads/internal/user"
 )
@@ -50,15 +52,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err != nil {
 		return err
 	}
-	leads := lead.NewService(pool, time.Now, log)
+	metrics := metric.New()
+	pub := event.NewPublisher(pool, metrics, log, cfg.AllowUnauthenticatedPublisher)
+	bus := event.NewBus(event.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName,
+		Disabled: !cfg.Features.CrossModuleEvents}, pool, metrics, log)
+	leads := lead.NewService(pool, pub, time.Now, log)
 	users := user.NewDirectory(pool, time.Now)
 	if *demoData {
 		if err := demo.Seed(ctx, pool, log, os.Stdout); err != nil {
 			return err
 		}
 	}
-	handler := httpapi.New(httpapi.Deps{Leads: leads, Users: users, Verifier: verifier, Pool: pool, Log: log, OpenAPI: api.OpenAPI})
-	return listen(ctx, cfg, log, handler)
+	go pub.RunRelay(ctx)
+	go func() { _ = bus.Run(ctx) }()
+	go event.RunRetention(ctx, pool, cfg.EventRetention, time.Hour, log)
+	deps := httpapi.Deps{Events: bus, Leads: leads, Users: users, Verifier: verifier, Pool: pool, Log: log, OpenAPI: api.OpenAPI}
+	if cfg.Features.Prometheus {
+		deps.Metrics = metrics
+	}
+	return listen(ctx, cfg, log, httpapi.New(deps))
 }
 
 func newVerifier(ctx context.Context, cfg config.Config, log *slog.Logger) (auth.Verifier, error) {

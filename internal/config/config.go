@@ -32,7 +32,12 @@ type Config struct {
 	TokenLeeway        time.Duration // FRESHPLAN_TOKEN_LEEWAY
 	LogLevel           string        // FRESHPLAN_LOG_LEVEL: debug, info, warn, error
 	ShutdownTimeout    time.Duration // FRESHPLAN_SHUTDOWN_TIMEOUT
-	Features           Features
+	ListenerAppName    string        // FRESHPLAN_LISTENER_APPLICATION_NAME
+	EventRetention     time.Duration // FRESHPLAN_EVENT_RETENTION
+	// AllowUnauthenticatedPublisher is freshplan.security.allow-unauthenticated-publisher
+	// (FRESHPLAN_SECURITY_ALLOW_UNAUTHENTICATED_PUBLISHER): tests only.
+	AllowUnauthenticatedPublisher bool
+	Features                      Features
 }
 
 // DefaultDevSecret signs development tokens when no secret is configured.
@@ -53,6 +58,8 @@ func FromEnv() (Config, error) {
 		TokenLeeway:     30 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
 		MaxConns:        20,
+		ListenerAppName: env("FRESHPLAN_LISTENER_APPLICATION_NAME", "freshplan-listener"),
+		EventRetention:  7 * 24 * time.Hour,
 		Features:        Features{LeadWidget: true, CrossModuleEvents: true, Prometheus: true},
 	}
 	c.MigrateDatabaseURL = env("FRESHPLAN_MIGRATE_DATABASE_URL", c.DatabaseURL)
@@ -67,6 +74,8 @@ func FromEnv() (Config, error) {
 	parse("FRESHPLAN_DEV_AUTH", boolInto(&c.DevAuth))
 	parse("FRESHPLAN_TOKEN_LEEWAY", durationInto(&c.TokenLeeway))
 	parse("FRESHPLAN_SHUTDOWN_TIMEOUT", durationInto(&c.ShutdownTimeout))
+	parse("FRESHPLAN_EVENT_RETENTION", durationInto(&c.EventRetention))
+	parse("FRESHPLAN_SECURITY_ALLOW_UNAUTHENTICATED_PUBLISHER", boolInto(&c.AllowUnauthenticatedPublisher))
 	parse("FRESHPLAN_DB_MAX_CONNS", func(s string) error {
 		n, err := strconv.ParseInt(s, 10, 32)
 		c.MaxConns = int32(n)
@@ -101,6 +110,12 @@ func (c Config) Validate() error {
 	}
 	if c.DevAuth && len(c.DevJWTSecret) < 32 {
 		errs = append(errs, errors.New("config: FRESHPLAN_DEV_JWT_SECRET must be at least 32 bytes"))
+	}
+	if c.AllowUnauthenticatedPublisher && !c.DevAuth {
+		errs = append(errs, errors.New("config: allow-unauthenticated-publisher is for tests only and refused in production"))
+	}
+	if c.EventRetention < time.Hour {
+		errs = append(errs, errors.New("config: FRESHPLAN_EVENT_RETENTION must be at least 1h"))
 	}
 	if c.MaxConns < 2 {
 		errs = append(errs, errors.New("config: FRESHPLAN_DB_MAX_CONNS must be at least 2"))

@@ -236,3 +236,14 @@ func (e *env) snapshot() string {
 	require.NoError(e.t, err)
 	return s
 }
+
+// doWith sends a body-less request to another handler, validated against the contract.
+func (e *env) doWith(h http.Handler, method, path string) response {
+	e.t.Helper()
+	req := httptest.NewRequest(method, path, nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	res := response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	e.validate(req, nil, res)
+	return res
+}

@@ -32,6 +32,14 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "readiness: database down", "error", err)
 	}
 	h := health{Status: db.Status, Checks: []check{db}}
+	if s.events != nil {
+		up, data := s.events.Health(ctx)
+		c := check{Name: "lead-event-handler", Status: "UP", Data: data}
+		if !up {
+			c.Status, h.Status = "DOWN", "DOWN"
+		}
+		h.Checks = append(h.Checks, c)
+	}
 	code := http.StatusOK
 	if h.Status != "UP" {
 		code = http.StatusServiceUnavailable

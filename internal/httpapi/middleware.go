@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
 )
 
 type requestIDKey struct{}
@@ -28,7 +30,8 @@ func requestID(next http.Handler) http.Handler {
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		ctx := event.WithCorrelationID(context.WithValue(r.Context(), requestIDKey{}, id), id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -80,8 +83,16 @@ func (s *server) logAndRecover(next http.Handler) http.Handler {
 			if sw.status >= 500 {
 				level = slog.LevelError
 			}
+			elapsed := time.Since(start)
 			s.log.Log(r.Context(), level, "http request", "method", r.Method, "route", r.Pattern, "status", sw.status,
-				"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", RequestID(r.Context()))
+				"duration_ms", float64(elapsed.Microseconds())/1000, "request_id", RequestID(r.Context()))
+			if s.metrics != nil {
+				route := r.Pattern
+				if route == "" {
+					route = "unmatched" // bounded label values: never the raw path
+				}
+				s.metrics.HTTPDuration.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(sw.status)).Observe(elapsed.Seconds())
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -137,4 +148,13 @@ func unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
 func principal(r *http.Request) auth.Principal {
 	p, _ := auth.FromContext(r.Context())
 	return p
+}
+
+// methodLabel keeps the metric's label values fixed whatever a client sends.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut, http.MethodHead, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
 }

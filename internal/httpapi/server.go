@@ -3,18 +3,23 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/user"
 )
 
 // Deps is what the HTTP layer needs from the rest of the service.
 type Deps struct {
+	Metrics  *metric.Set // nil: no /q/metrics
+	Events   EventHealth // nil: no lead-event-handler check
 	Leads    *lead.Service
 	Users    *user.Directory
 	Verifier auth.Verifier
@@ -23,7 +28,14 @@ type Deps struct {
 	OpenAPI  []byte
 }
 
+// EventHealth reports the event listener for readiness.
+type EventHealth interface {
+	Health(ctx context.Context) (up bool, data map[string]any)
+}
+
 type server struct {
+	metrics  *metric.Set
+	events   EventHealth
 	leads    *lead.Service
 	users    *user.Directory
 	verifier auth.Verifier
@@ -34,7 +46,7 @@ type server struct {
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
-	s := &server{leads: d.Leads, users: d.Users, verifier: d.Verifier, pool: d.Pool, log: d.Log, openapi: d.OpenAPI}
+	s := &server{metrics: d.Metrics, events: d.Events, leads: d.Leads, users: d.Users, verifier: d.Verifier, pool: d.Pool, log: d.Log, openapi: d.OpenAPI}
 	mux := http.NewServeMux()
 	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.authenticate(h)) }
 	api("POST /api/leads", s.createLead)
@@ -45,6 +57,12 @@ func New(d Deps) http.Handler {
 	api("POST /api/leads/{id}/activities", s.addActivity)
 	api("GET /api/leads/{id}/activities", s.listActivities)
 	api("GET /api/territories", s.territories)
+	api("GET /api/events", s.listEvents)
+	if d.Metrics != nil {
+		metrics := promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})
+		mux.Handle("GET /q/metrics", metrics)
+		mux.Handle("GET /metrics", metrics)
+	}
 	mux.HandleFunc("GET /q/health/live", s.live)
 	mux.HandleFunc("GET /q/health/ready", s.ready)
 	mux.HandleFunc("GET /q/openapi", s.serveOpenAPI)
