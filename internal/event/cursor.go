@@ -28,13 +28,13 @@ func ParseCursor(s string) (Position, error) {
 	if s == "" {
 		return Position{}, nil
 	}
-	last, rest, _ := strings.Cut(s, "~")
+	last, rest, hasRest := strings.Cut(s, "~")
 	id, err := strconv.ParseInt(last, 10, 64)
 	if err != nil || id < 0 {
 		return Position{}, ErrBadCursor
 	}
 	pos := Position{LastID: id}
-	if rest == "" {
+	if !hasRest {
 		return pos, nil
 	}
 	for _, x := range strings.Split(rest, ",") {

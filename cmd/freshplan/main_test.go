@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/demo"
+	"github.com/freshplan/leads/internal/postgres/pgtest"
+)
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServeDemo runs what `make run` runs, against a fresh database: the
+// service migrates, loads the demo data, answers a demo user's token with
+// that user's leads only, and stops cleanly on cancel (SIGTERM).
+func TestServeDemo(t *testing.T) {
+	db := pgtest.New(t)
+	cfg, err := config.FromEnv()
+	require.NoError(t, err)
+	cfg.DatabaseURL, cfg.MigrateDatabaseURL = db.URL, db.URL
+	cfg.ListenerAppName = "serve-demo-" + db.Name
+	addr := freeAddr(t)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, log, []string{"--demo", "--addr", addr}) }()
+
+	base := "http://" + addr
+	require.Eventually(t, func() bool {
+		res, err := http.Get(base + "/q/health/ready")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, 60*time.Second, 100*time.Millisecond, "the service became ready")
+
+	var tok bytes.Buffer
+	require.NoError(t, token(cfg, []string{"--user", "sales.de.anna", "--role", "SALES", "--territory", "DE"}, &tok))
+	req, _ := http.NewRequest("GET", base+"/api/leads?size=100", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(tok.String()))
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var page struct {
+		Data []struct {
+			Territory   string `json:"territory"`
+			OwnerUserID string `json:"ownerUserId"`
+		} `json:"data"`
+		Total int `json:"total"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&page))
+	require.Positive(t, page.Total)
+	require.Less(t, page.Total, demo.LeadCount)
+	for _, l := range page.Data {
+		require.Equal(t, "DE", l.Territory)
+		require.Equal(t, "sales.de.anna", l.OwnerUserID)
+	}
+
+	res, err = http.Get(base + "/q/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Contains(t, string(body), "freshplan_http_request_duration_seconds")
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func TestTokenAndProductionConfig(t *testing.T) {
+	cfg := config.Config{DevJWTSecret: config.DefaultDevSecret}
+	var out bytes.Buffer
+	require.Error(t, token(cfg, []string{"--user", "x"}, &out), "a role is required")
+	require.Error(t, token(cfg, []string{"--user", "x", "--role", "SYSTEM"}, &out), "no token for SYSTEM")
+	require.NoError(t, token(cfg, []string{"--user", "x", "--role", "sales", "--territory", "DE,CH"}, &out))
+	require.Equal(t, 3, strings.Count(strings.TrimSpace(out.String()), ".")+1)
+
+	prod := config.Config{MaxConns: 4, LogLevel: "info", EventRetention: time.Hour * 24}
+	require.ErrorContains(t, prod.Validate(), "OIDC", "production needs an identity provider")
+	prod.OIDCIssuer, prod.OIDCAudience = "https://idp.example/realms/freshplan", "freshplan"
+	require.NoError(t, prod.Validate())
+	prod.AllowUnauthenticatedPublisher = true
+	require.ErrorContains(t, prod.Validate(), "tests only")
+}

@@ -1,0 +1,93 @@
+package event_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/event"
+)
+
+func TestRetentionDeletesOnlyOldProcessedRows(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	shared := newRecorder(t)
+	_, stop := f.startBus(t, nil, shared, event.Config{})
+	old := f.publish(t, 3)
+	shared.waitFor(t, old, 5*time.Second)
+	time.Sleep(200 * time.Millisecond) // the batch's position commit
+	stop()
+	f.db.Exec(t, `UPDATE event_outbox SET created_at = now() - interval '8 days'`)
+	// Written after the consumer stopped: old, but not processed yet.
+	pending := f.publish(t, 2)
+	f.db.Exec(t, `UPDATE event_outbox SET created_at = now() - interval '8 days'`)
+	fresh := f.publish(t, 1)
+
+	n, err := event.Retain(t.Context(), f.db.Pool, 7*24*time.Hour, time.Now())
+	require.NoError(t, err)
+	require.EqualValues(t, 3, n)
+	var left []string
+	rows, err := f.db.Pool.Query(t.Context(), `SELECT event_id::text FROM event_outbox ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		left = append(left, id)
+	}
+	require.Equal(t, append(pending, fresh...), left, "unprocessed and young events stay")
+}
+
+func TestReplayMakesASharedConsumerRedoARange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	shared := newRecorder(t)
+	f.startBus(t, nil, shared, event.Config{})
+	ids := f.publish(t, 4)
+	shared.waitFor(t, ids, 5*time.Second)
+	var third int64
+	require.NoError(t, f.db.Pool.QueryRow(t.Context(), `SELECT id FROM event_outbox WHERE event_id = $1`, ids[2]).Scan(&third))
+	require.Eventually(t, func() bool {
+		_, err := event.Replay(t.Context(), f.db.Pool, "recorder-shared", third)
+		return err == nil
+	}, 5*time.Second, 50*time.Millisecond)
+	f.publish(t, 1) // wake up
+	require.Eventually(t, func() bool { return shared.count(ids[2]) == 2 && shared.count(ids[3]) == 2 }, 5*time.Second, 20*time.Millisecond)
+	require.Equal(t, 1, shared.count(ids[0]))
+	require.Equal(t, 1, shared.count(ids[1]))
+	_, err := event.Replay(t.Context(), f.db.Pool, "no-such-consumer", 1)
+	require.Error(t, err)
+
+	parked, err := event.ListParked(t.Context(), f.db.Pool)
+	require.NoError(t, err)
+	require.Empty(t, parked)
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	for _, p := range []event.Position{{LastID: 0}, {LastID: 42}, {LastID: 42, InFlight: []string{"901", "907"}}} {
+		got, err := event.ParseCursor(p.Cursor())
+		require.NoError(t, err)
+		require.Equal(t, p.LastID, got.LastID)
+		require.Equal(t, p.InFlight, got.InFlight)
+	}
+	for _, bad := range []string{"x", "-1", "1~", "1~a", "1~2,,3"} {
+		_, err := event.ParseCursor(bad)
+		require.ErrorIs(t, err, event.ErrBadCursor, bad)
+	}
+}
+
+func FuzzParseCursor(f *testing.F) {
+	for _, s := range []string{"", "0", "42", "42~1,2", "~", "1~", "9223372036854775808", "1~18446744073709551616"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := event.ParseCursor(s)
+		if err != nil {
+			return
+		}
+		again, err := event.ParseCursor(p.Cursor())
+		if err != nil || again.LastID != p.LastID || len(again.InFlight) != len(p.InFlight) {
+			t.Fatalf("cursor %q does not round-trip: %+v vs %+v (%v)", s, p, again, err)
+		}
+	})
+}
