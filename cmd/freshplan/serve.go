@@ -16,6 +16,7 @@ import (
 	"github.com/freshplan/leads/internal/demo"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/httpapi"
+	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
@@ -66,6 +67,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	go pub.RunRelay(ctx)
 	go func() { _ = bus.Run(ctx) }()
 	go event.RunRetention(ctx, pool, cfg.EventRetention, time.Hour, log)
+	go idempotency.RunCleanup(ctx, pool, 10*time.Minute, log)
 	deps := httpapi.Deps{Events: bus, Leads: leads, Users: users, Verifier: verifier, Pool: pool, Log: log, OpenAPI: api.OpenAPI}
 	if cfg.Features.Prometheus {
 		deps.Metrics = metrics

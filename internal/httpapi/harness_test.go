@@ -94,12 +94,14 @@ func newEnv(t testing.TB) *env {
 	clock := func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 	e.metrics = metric.New()
 	e.handler = httpapi.New(httpapi.Deps{
+		Metrics:  e.metrics,
 		Leads:    lead.NewService(e.db.Pool, event.NewPublisher(e.db.Pool, e.metrics, log, false), clock, log),
 		Users:    user.NewDirectory(e.db.Pool, clock),
 		Verifier: auth.DevVerifier{Secret: []byte(testSecret), Now: clock},
 		Pool:     e.db.Pool,
 		Log:      log,
 		OpenAPI:  api.OpenAPI,
+		Now:      clock,
 	})
 	return e
 }

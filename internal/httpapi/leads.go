@@ -14,14 +14,14 @@ func (s *server) createLead(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	render := leadResponse(http.StatusCreated)
+	bindRenderer(r, render)
 	l, err := s.leads.Create(r.Context(), principal(r), in)
 	if err != nil {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	w.Header().Set("Location", "/api/leads/"+l.ID.String())
-	w.Header().Set("ETag", etag(l.Version))
-	writeJSON(w, http.StatusCreated, l)
+	respond(w, render(l))
 }
 
 func (s *server) getLead(w http.ResponseWriter, r *http.Request) {
@@ -149,13 +149,14 @@ func (s *server) updateLead(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	render := leadResponse(http.StatusOK)
+	bindRenderer(r, render)
 	l, err := s.leads.Update(r.Context(), principal(r), id, version, in)
 	if err != nil {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	w.Header().Set("ETag", etag(l.Version))
-	writeJSON(w, http.StatusOK, l)
+	respond(w, render(l))
 }
 
 func (s *server) deleteLead(w http.ResponseWriter, r *http.Request) {
@@ -169,11 +170,12 @@ func (s *server) deleteLead(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	bindRenderer(r, noContent)
 	if err := s.leads.Delete(r.Context(), principal(r), id, version); err != nil {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	respond(w, noContent(nil))
 }
 
 func (s *server) addActivity(w http.ResponseWriter, r *http.Request) {
@@ -187,12 +189,13 @@ func (s *server) addActivity(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	bindRenderer(r, activityResponse)
 	a, err := s.leads.AddActivity(r.Context(), principal(r), id, in)
 	if err != nil {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, a)
+	respond(w, activityResponse(a))
 }
 
 func (s *server) listActivities(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/lead"
 )
 
@@ -58,6 +59,10 @@ func problemFor(log *slog.Logger, r *http.Request, err error) *Problem {
 			string(te.From)+" -> "+string(te.To)+": "+te.Reason)
 		p.AllowedTransitions, p.CurrentStatus = te.Allowed, te.From
 		return p
+	case errors.As(err, new(*idempotency.ReplayError)), errors.Is(err, idempotency.ErrMismatch),
+		errors.Is(err, idempotency.ErrInProgress):
+		// The idempotency middleware answers these itself.
+		return newProblem(http.StatusConflict, "idempotency", "Idempotency-Key", err.Error())
 	case errors.Is(err, lead.ErrNotFound):
 		return newProblem(http.StatusNotFound, "not-found", "Not found", "No such lead.")
 	case errors.Is(err, lead.ErrForbidden):

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -26,6 +27,7 @@ type Deps struct {
 	Pool     *pgxpool.Pool
 	Log      *slog.Logger
 	OpenAPI  []byte
+	Now      func() time.Time // nil: time.Now
 }
 
 // EventHealth reports the event listener for readiness.
@@ -42,19 +44,24 @@ type server struct {
 	pool     *pgxpool.Pool
 	log      *slog.Logger
 	openapi  []byte
+	now      func() time.Time
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
-	s := &server{metrics: d.Metrics, events: d.Events, leads: d.Leads, users: d.Users, verifier: d.Verifier, pool: d.Pool, log: d.Log, openapi: d.OpenAPI}
+	s := &server{metrics: d.Metrics, events: d.Events, leads: d.Leads, users: d.Users, verifier: d.Verifier, pool: d.Pool, log: d.Log, openapi: d.OpenAPI, now: d.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	mux := http.NewServeMux()
 	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.authenticate(h)) }
-	api("POST /api/leads", s.createLead)
+	change := func(pattern string, h http.HandlerFunc) { api(pattern, s.idempotent(h)) }
+	change("POST /api/leads", s.createLead)
 	api("GET /api/leads", s.listLeads)
 	api("GET /api/leads/{id}", s.getLead)
-	api("PATCH /api/leads/{id}", s.updateLead)
-	api("DELETE /api/leads/{id}", s.deleteLead)
-	api("POST /api/leads/{id}/activities", s.addActivity)
+	change("PATCH /api/leads/{id}", s.updateLead)
+	change("DELETE /api/leads/{id}", s.deleteLead)
+	change("POST /api/leads/{id}/activities", s.addActivity)
 	api("GET /api/leads/{id}/activities", s.listActivities)
 	api("GET /api/territories", s.territories)
 	api("GET /api/events", s.listEvents)

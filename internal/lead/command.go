@@ -91,13 +91,13 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 		a.Description = *desc
 	}
 	a.Outcome = outcome
-	err := s.write(ctx, p, func(tx pgx.Tx) ([]event.Event, error) {
+	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if l.Status == StatusDeleted {
-			return nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
+			return nil, nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
 		}
 		ch := &change{activities: []*Activity{a}, events: []pendingEvent{activityAdded(a)}}
 		if a.Meaningful {
@@ -109,7 +109,7 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 			}
 		}
 		_, events, err := s.save(ctx, tx, p, l, ch, now)
-		return events, err
+		return a, events, err
 	})
 	if err != nil {
 		return nil, err

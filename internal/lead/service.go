@@ -15,6 +15,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/postgres"
 )
 
@@ -40,15 +41,30 @@ func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(pgx.Tx) er
 }
 
 // write runs a command: its events go into the outbox in the same
-// transaction, and the relay hears of them only after the commit.
-func (s *Service) write(ctx context.Context, p auth.Principal, fn func(pgx.Tx) ([]event.Event, error)) error {
+// transaction, and the relay hears of them only after the commit. With an
+// Idempotency-Key the key is recorded first and the response stored last,
+// in the same transaction.
+func (s *Service) write(ctx context.Context, p auth.Principal, fn func(pgx.Tx) (any, []event.Event, error)) error {
+	claim := idempotency.FromContext(ctx)
 	var events []event.Event
 	err := postgres.InTx(ctx, s.pool, p, func(tx pgx.Tx) error {
-		var err error
-		if events, err = fn(tx); err != nil {
+		if claim != nil {
+			if err := claim.Begin(ctx, tx); err != nil {
+				return err
+			}
+		}
+		result, evs, err := fn(tx)
+		if err != nil {
 			return err
 		}
-		return s.pub.Write(ctx, tx, p.UserID, events...)
+		events = evs
+		if err := s.pub.Write(ctx, tx, p.UserID, events...); err != nil {
+			return err
+		}
+		if claim != nil {
+			return claim.Finish(ctx, tx, result)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -65,18 +81,18 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		return nil, err
 	}
 	var out *Lead
-	err = s.write(ctx, p, func(tx pgx.Tx) ([]event.Event, error) {
+	err = s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, error) {
 		if err := requireKnown(ctx, tx, l.Territory, "ownerUserId", exceptSelf(p, []string{l.OwnerUserID})); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := requireKnown(ctx, tx, l.Territory, "collaboratorUserIds", exceptSelf(p, l.CollaboratorUserIDs)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if out, err = insertLead(ctx, tx, l); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		a := newActivity(l.ID, ActivityCreated, "Lead registered", p.UserID, l.CreatedAt)
-		return complete(ctx, out, []pendingEvent{created(out)}), insertActivity(ctx, tx, a, l.CreatedAt)
+		return out, complete(ctx, out, []pendingEvent{created(out)}), insertActivity(ctx, tx, a, l.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -243,17 +259,17 @@ const AnyVersion = 0
 func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, version int,
 	change func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error)) (*Lead, error) {
 	var out *Lead
-	err := s.write(ctx, p, func(tx pgx.Tx) ([]event.Event, error) {
+	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if version != AnyVersion && version != l.Version {
-			return nil, fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
+			return nil, nil, fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
 		}
 		var events []event.Event
 		out, events, err = change(tx, l)
-		return events, err
+		return out, events, err
 	})
 	if err != nil {
 		return nil, err

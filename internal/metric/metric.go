@@ -25,6 +25,10 @@ type Set struct {
 	NotifyQueueUsage prometheus.Gauge
 	ParkedEvents     *prometheus.GaugeVec // consumer
 	HTTPDuration     *prometheus.HistogramVec
+
+	IdempotencyRequests *prometheus.CounterVec // result: stored|replayed|mismatch|in_progress
+	LeadsConflicts      *prometheus.CounterVec // field
+	NormalizationErrors *prometheus.CounterVec // field
 }
 
 // New creates and registers the metrics.
@@ -62,8 +66,17 @@ func New() *Set {
 			Name: "freshplan_http_request_duration_seconds", Help: "HTTP request duration by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .2, .5, 1, 2.5},
 		}, []string{"route", "method", "code"}),
+		IdempotencyRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idempotency_requests_total", Help: "Requests with an Idempotency-Key, by result.",
+		}, []string{"result"}),
+		LeadsConflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leads_conflicts_total", Help: "Duplicate leads refused, by the field that collided.",
+		}, []string{"field"}),
+		NormalizationErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "normalization_errors_total", Help: "Values that could not be normalized (stored as given).",
+		}, []string{"field"}),
 	}
-	s.Registry.MustRegister(s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
+	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors,s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
 		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.HTTPDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s

@@ -1,0 +1,143 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/auth"
+)
+
+func (e *env) count(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, e.db.Pool.QueryRow(t.Context(), sql, args...).Scan(&n))
+	return n
+}
+
+func TestIdempotentCreateReplaysWithoutSecondLead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	body := map[string]any{"companyName": "Hotel Post", "city": "Bonn"}
+	first := e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "create-hotel-post-1")
+	require.Equal(t, http.StatusCreated, first.Status)
+	require.Empty(t, first.Header.Get("Idempotent-Replayed"))
+
+	again := e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "create-hotel-post-1")
+	require.Equal(t, http.StatusCreated, again.Status)
+	require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, first.Body, again.Body, "the identical body")
+	for _, h := range []string{"Location", "ETag", "Content-Type"} {
+		require.Equal(t, first.Header.Get(h), again.Header.Get(h), h)
+	}
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM leads`))
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM event_outbox WHERE type = 'lead.created'`), "no second event")
+
+	// The same key with another body is refused and changes nothing.
+	res := e.do("POST", "/api/leads", anna, map[string]any{"companyName": "Hotel Post", "force": true}, "Idempotency-Key", "create-hotel-post-1")
+	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	require.Equal(t, []string{"Idempotency-Key"}, res.problem(t).fields())
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM leads`))
+
+	// Keys are per user: the same key of another user is a new request.
+	ben := e.token("ben", auth.RoleSales, "DE")
+	res = e.do("POST", "/api/leads", ben, body, "Idempotency-Key", "create-hotel-post-1")
+	require.Equal(t, http.StatusCreated, res.Status)
+	require.Empty(t, res.Header.Get("Idempotent-Replayed"))
+
+	m := e.metrics.IdempotencyRequests
+	require.Equal(t, 2.0, testutil.ToFloat64(m.WithLabelValues("stored")))
+	require.Equal(t, 1.0, testutil.ToFloat64(m.WithLabelValues("replayed")))
+	require.Equal(t, 1.0, testutil.ToFloat64(m.WithLabelValues("mismatch")))
+}
+
+func TestIdempotentErrorsAndOtherMethods(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	mia := e.token("mia", auth.RoleManager, "DE")
+	// A 4xx is stored too: the repeat gets the same answer even after the
+	// cause went away.
+	bad := map[string]any{"companyName": ""}
+	res := e.do("POST", "/api/leads", anna, bad, "Idempotency-Key", "k-invalid")
+	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	again := e.do("POST", "/api/leads", anna, bad, "Idempotency-Key", "k-invalid")
+	require.Equal(t, http.StatusUnprocessableEntity, again.Status)
+	require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, res.Body, again.Body)
+
+	l := e.createLead(anna, map[string]any{"companyName": "Kantine Ost"})
+	id := "/api/leads/" + l.ID.String()
+	p1 := e.do("PATCH", id, anna, map[string]any{"status": "ACTIVE"}, "If-Match", `"1"`, "Idempotency-Key", "k-patch")
+	require.Equal(t, http.StatusOK, p1.Status)
+	p2 := e.do("PATCH", id, anna, map[string]any{"status": "ACTIVE"}, "If-Match", `"1"`, "Idempotency-Key", "k-patch")
+	require.Equal(t, http.StatusOK, p2.Status, "replayed, not 412 for the now stale If-Match")
+	require.Equal(t, p1.Body, p2.Body)
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM activities WHERE lead_id = $1 AND type = 'STATUS_CHANGE'`, l.ID))
+
+	a1 := e.do("POST", id+"/activities", anna, map[string]any{"type": "CALL"}, "Idempotency-Key", "k-act")
+	a2 := e.do("POST", id+"/activities", anna, map[string]any{"type": "CALL"}, "Idempotency-Key", "k-act")
+	require.Equal(t, http.StatusCreated, a2.Status)
+	require.Equal(t, a1.Body, a2.Body)
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM activities WHERE lead_id = $1 AND type = 'CALL'`, l.ID))
+
+	d1 := e.do("DELETE", id, mia, nil, "If-Match", `"3"`, "Idempotency-Key", "k-del")
+	require.Equal(t, http.StatusNoContent, d1.Status, e.logs.String())
+	d2 := e.do("DELETE", id, mia, nil, "If-Match", `"3"`, "Idempotency-Key", "k-del")
+	require.Equal(t, http.StatusNoContent, d2.Status)
+	require.Equal(t, "true", d2.Header.Get("Idempotent-Replayed"))
+
+	for _, key := range []string{string(make([]byte, 256)), "tab\tkey", "ümlaut"} {
+		res := e.do("POST", "/api/leads", anna, map[string]any{"companyName": "X"}, "Idempotency-Key", key)
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+		require.Equal(t, []string{"Idempotency-Key"}, res.problem(t).fields())
+	}
+}
+
+func TestIdempotencyKeyExpires(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	body := map[string]any{"companyName": "Gasthof Adler"}
+	require.Equal(t, http.StatusCreated, e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "k-ttl").Status)
+	e.advance(23 * time.Hour)
+	require.Equal(t, "true", e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "k-ttl").Header.Get("Idempotent-Replayed"))
+	e.advance(2 * time.Hour)
+	res := e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "k-ttl")
+	require.Equal(t, http.StatusCreated, res.Status, "after 24 h the key is new again")
+	require.Empty(t, res.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM leads`))
+}
+
+func TestConcurrentRequestsWithOneKeyCreateOneLead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	body := map[string]any{"companyName": "Bäckerei Korn", "city": "Kiel"}
+	var wg sync.WaitGroup
+	statuses := make([]int, 50)
+	replayed := make([]string, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "k-burst")
+			statuses[i], replayed[i] = res.Status, res.Header.Get("Idempotent-Replayed")
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for i, s := range statuses {
+		require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, s)
+		if s == http.StatusCreated && replayed[i] == "" {
+			created++
+		}
+	}
+	require.Equal(t, 1, created, "exactly one request ran")
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM leads`))
+}
