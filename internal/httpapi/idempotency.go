@@ -191,4 +191,3 @@ func bindRenderer(r *http.Request, render func(any) idempotency.Response) {
 		c.Render(render)
 	}
 }
-

@@ -76,7 +76,7 @@ func New() *Set {
 			Name: "normalization_errors_total", Help: "Values that could not be normalized (stored as given).",
 		}, []string{"field"}),
 	}
-	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors,s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
+	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors, s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
 		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.HTTPDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
