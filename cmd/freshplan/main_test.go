@@ -43,6 +43,11 @@ func TestServeDemo(t *testing.T) {
 
 	base := "http://" + addr
 	require.Eventually(t, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v", err)
+		default:
+		}
 		res, err := http.Get(base + "/q/health/ready")
 		if err != nil {
 			return false

@@ -57,7 +57,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	pub := event.NewPublisher(pool, metrics, log, cfg.AllowUnauthenticatedPublisher)
 	bus := event.NewBus(event.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName,
 		Disabled: !cfg.Features.CrossModuleEvents}, pool, metrics, log)
-	leads := lead.NewService(pool, pub, time.Now, log)
+	leads := lead.NewService(pool, pub, metrics, time.Now, log)
 	users := user.NewDirectory(pool, time.Now)
 	if *demoData {
 		if err := demo.Seed(ctx, pool, log, os.Stdout); err != nil {

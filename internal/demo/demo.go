@@ -4,6 +4,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,7 +53,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, out io.Writ
 	}
 	if !seeded {
 		quiet := slog.New(slog.DiscardHandler)
-		svc := lead.NewService(pool, event.NewPublisher(pool, metric.New(), quiet, false), clock.now, quiet)
+		m := metric.New()
+		svc := lead.NewService(pool, event.NewPublisher(pool, m, quiet, false), m, clock.now, quiet)
 		if err := seedLeads(ctx, svc, clock); err != nil {
 			return err
 		}
@@ -101,6 +103,12 @@ func seedLeads(ctx context.Context, svc *lead.Service, clock *manualClock) error
 		clock.t = start.Add(time.Duration(i) * 9 * time.Hour)
 		in := fakeLead(rng, i, country, owner)
 		l, err := svc.Create(ctx, admin, in)
+		if errors.As(err, new(*lead.SoftDuplicateError)) {
+			// Generated names look alike; register them anyway, as a user would.
+			force, reason := true, "demo data: generated names look alike"
+			in.Force, in.OverrideReason = &force, &reason
+			l, err = svc.Create(ctx, admin, in)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: lead %d: %w", i, err)
 		}

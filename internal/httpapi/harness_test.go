@@ -95,7 +95,7 @@ func newEnv(t testing.TB) *env {
 	e.metrics = metric.New()
 	e.handler = httpapi.New(httpapi.Deps{
 		Metrics:  e.metrics,
-		Leads:    lead.NewService(e.db.Pool, event.NewPublisher(e.db.Pool, e.metrics, log, false), clock, log),
+		Leads:    lead.NewService(e.db.Pool, event.NewPublisher(e.db.Pool, e.metrics, log, false), e.metrics, clock, log),
 		Users:    user.NewDirectory(e.db.Pool, clock),
 		Verifier: auth.DevVerifier{Secret: []byte(testSecret), Now: clock},
 		Pool:     e.db.Pool,

@@ -109,9 +109,10 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 	require.Equal(t, "true", e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "k-ttl").Header.Get("Idempotent-Replayed"))
 	e.advance(2 * time.Hour)
 	res := e.do("POST", "/api/leads", anna, body, "Idempotency-Key", "k-ttl")
-	require.Equal(t, http.StatusCreated, res.Status, "after 24 h the key is new again")
-	require.Empty(t, res.Header.Get("Idempotent-Replayed"))
-	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM leads`))
+	require.Empty(t, res.Header.Get("Idempotent-Replayed"), "after 24 h the key is new again: the request runs")
+	require.Equal(t, http.StatusConflict, res.Status, "and now meets the lead it created as a possible duplicate")
+	require.Equal(t, "/problems/possible-duplicate", res.problem(t).Type)
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM leads`))
 }
 
 func TestConcurrentRequestsWithOneKeyCreateOneLead(t *testing.T) {

@@ -225,3 +225,23 @@ func (s *server) territories(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": list})
 }
+
+func (s *server) duplicates(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	opt := func(name string) *string {
+		if x := strings.TrimSpace(v.Get(name)); x != "" {
+			return &x
+		}
+		return nil
+	}
+	q := lead.DuplicateQuery{CompanyName: opt("companyName"), City: opt("city"), Email: opt("email"), Phone: opt("phone"), CountryCode: "DE"}
+	if c := opt("countryCode"); c != nil {
+		q.CountryCode = *c
+	}
+	list, err := s.leads.Duplicates(r.Context(), principal(r), q)
+	if err != nil {
+		writeProblem(w, r, problemFor(s.log, r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": list})
+}

@@ -21,6 +21,13 @@ type Problem struct {
 	// AllowedTransitions is set on a refused status change.
 	AllowedTransitions []lead.Status `json:"allowedTransitions,omitzero"`
 	CurrentStatus      lead.Status   `json:"currentStatus,omitempty"`
+	// Duplicates (SPEC §3): the colliding field and the existing lead's
+	// status; its id only when the caller may see it.
+	DuplicateField string           `json:"duplicateField,omitempty"`
+	ExistingStatus lead.Status      `json:"existingStatus,omitempty"`
+	ExistingLeadID string           `json:"existingLeadId,omitempty"`
+	Severity       string           `json:"severity,omitempty"`
+	Candidates     []lead.Candidate `json:"candidates,omitzero"`
 }
 
 const problemBase = "/problems/"
@@ -54,6 +61,15 @@ func problemFor(log *slog.Logger, r *http.Request, err error) *Problem {
 		return pe
 	case errors.As(err, &ve):
 		return invalid(ve.Fields...)
+	case errors.As(err, new(*lead.DuplicateError)):
+		return duplicateProblem(err)
+	case errors.As(err, new(*lead.SoftDuplicateError)):
+		var soft *lead.SoftDuplicateError
+		errors.As(err, &soft)
+		p := newProblem(http.StatusConflict, "possible-duplicate", "Possible duplicate",
+			"Leads that look like the same customer exist. Repeat with force: true and an overrideReason to register it anyway.")
+		p.Severity, p.Candidates = "WARNING", soft.Candidates
+		return p
 	case errors.As(err, &te):
 		p := newProblem(http.StatusConflict, "invalid-transition", "Status change not allowed",
 			string(te.From)+" -> "+string(te.To)+": "+te.Reason)
@@ -96,3 +112,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+func duplicateProblem(err error) *Problem {
+	var d *lead.DuplicateError
+	errors.As(err, &d)
+	p := newProblem(http.StatusConflict, "duplicate-lead", "Duplicate lead",
+		"A lead with this "+d.Field+" already exists in the territory.")
+	p.Severity, p.DuplicateField, p.ExistingStatus = "ERROR", d.Field, d.ExistingStatus
+	if d.ExistingLeadID != nil {
+		p.ExistingLeadID = d.ExistingLeadID.String()
+	}
+	return p
+}

@@ -58,6 +58,7 @@ func New(d Deps) http.Handler {
 	change := func(pattern string, h http.HandlerFunc) { api(pattern, s.idempotent(h)) }
 	change("POST /api/leads", s.createLead)
 	api("GET /api/leads", s.listLeads)
+	api("GET /api/leads/duplicates", s.duplicates)
 	api("GET /api/leads/{id}", s.getLead)
 	change("PATCH /api/leads/{id}", s.updateLead)
 	change("DELETE /api/leads/{id}", s.deleteLead)

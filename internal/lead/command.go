@@ -29,20 +29,37 @@ type audit struct {
 
 // Update applies a partial update at the given version.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version int, in UpdateInput) (*Lead, error) {
-	return s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error) {
+	var changed *Lead
+	out, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error) {
 		now := s.clock()
 		before := *l
 		ch, err := s.applyUpdate(ctx, tx, p, l, in, now)
 		if err != nil {
 			return nil, nil, err
 		}
-		normalize(l)
+		failed := normalizeLead(l)
+		if in.Phone.Set {
+			s.countNormalization(failed)
+		}
 		if len(ch.activities) == 0 && reflect.DeepEqual(before, *l) {
 			return l, nil, nil // nothing changed: no new version
 		}
+		if !sameValue(before.EmailNormalized, l.EmailNormalized) || !sameValue(before.PhoneE164, l.PhoneE164) || before.Territory != l.Territory {
+			if err := hardDuplicate(ctx, tx, l, l.ID); err != nil {
+				return nil, nil, err
+			}
+		}
+		changed = l
 		return s.save(ctx, tx, p, l, ch, now)
 	})
+	if field, ok := uniqueField(err); ok && changed != nil {
+		err = s.raceDuplicate(ctx, p, changed, id, field)
+	}
+	s.countConflict(err)
+	return out, err
 }
+
+func sameValue(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // Delete soft-deletes a lead (MANAGER and ADMIN).
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, version int) error {
@@ -144,7 +161,7 @@ func (s *Service) Activities(ctx context.Context, p auth.Principal, id uuid.UUID
 // returns the events of the change.
 func (s *Service) save(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, ch *change, now time.Time) (*Lead, []event.Event, error) {
 	l.UpdatedAt, l.UpdatedBy = now, p.UserID
-	normalize(l)
+	normalizeLead(l)
 	out, err := updateLead(ctx, tx, l)
 	if err != nil {
 		return nil, nil, err

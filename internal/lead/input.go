@@ -43,6 +43,9 @@ type CreateInput struct {
 	OwnerUserID         *string  `json:"ownerUserId"`
 	CollaboratorUserIDs []string `json:"collaboratorUserIds"`
 	EmailConsent        *bool    `json:"emailConsent"`
+	// Force creates the lead despite soft duplicates; OverrideReason says why.
+	Force          *bool   `json:"force"`
+	OverrideReason *string `json:"overrideReason"`
 }
 
 // UpdateInput is the body of PATCH /api/leads/{id}.

@@ -78,6 +78,8 @@ type Lead struct {
 	CompanyNameNormalized *string    `json:"companyNameNormalized"`
 	PhoneE164             *string    `json:"phoneE164"`
 	WebsiteDomain         *string    `json:"websiteDomain"`
+	// DuplicateOverrideReason is set when the lead was forced past a soft duplicate.
+	DuplicateOverrideReason *string `json:"duplicateOverrideReason"`
 }
 
 // Sentinel errors; the HTTP layer maps them to problem types.

@@ -1,56 +1,35 @@
 package lead
 
 import (
-	"net/url"
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/freshplan/leads/internal/normalize"
 )
 
-// normalize derives the read-only search and deduplication fields from the
-// fields a user entered. Clearing a source field clears its derived value.
-func normalize(l *Lead) {
+// normalizeLead derives the read-only search and deduplication fields from
+// the fields a user entered; clearing a source field clears its derived
+// value. It returns the fields whose value could not be normalized (stored
+// as given, derived value null).
+func normalizeLead(l *Lead) (failed []string) {
 	l.EmailNormalized = nil
 	if l.Email != nil {
-		e := strings.ToLower(strings.TrimSpace(*l.Email))
-		l.EmailNormalized = &e
+		l.EmailNormalized = normalize.Email(*l.Email, false)
 	}
-	c := normalizeCompany(l.CompanyName)
-	l.CompanyNameNormalized = &c
-	l.WebsiteDomain = websiteDomain(l.Website, l.EmailNormalized)
+	l.CompanyNameNormalized = normalize.CompanyName(l.CompanyName)
+	l.PhoneE164 = nil
+	if l.Phone != nil {
+		var ok bool
+		if l.PhoneE164, ok = normalize.Phone(*l.Phone, l.Territory); !ok {
+			failed = append(failed, "phone")
+		}
+	}
+	l.WebsiteDomain = normalize.WebsiteDomain(l.Website, l.EmailNormalized)
+	return failed
 }
 
-func normalizeCompany(name string) string {
-	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	s, _, err := transform.String(t, name)
-	if err != nil {
-		s = name
-	}
-	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
-}
+// normalize derives l's fields and counts what could not be normalized.
+func (s *Service) normalize(l *Lead) { s.countNormalization(normalizeLead(l)) }
 
-func websiteDomain(website, email *string) *string {
-	var host string
-	switch {
-	case website != nil:
-		raw := strings.TrimSpace(*website)
-		if !strings.Contains(raw, "://") {
-			raw = "https://" + raw
-		}
-		if u, err := url.Parse(raw); err == nil {
-			host = u.Hostname()
-		}
-	case email != nil:
-		if i := strings.LastIndexByte(*email, '@'); i >= 0 {
-			host = (*email)[i+1:]
-		}
+func (s *Service) countNormalization(failed []string) {
+	for _, f := range failed {
+		s.metrics.NormalizationErrors.WithLabelValues(f).Inc()
 	}
-	host = strings.TrimPrefix(strings.ToLower(host), "www.")
-	if host == "" {
-		return nil
-	}
-	return &host
 }

@@ -16,21 +16,23 @@ import (
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/idempotency"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
 )
 
 // Service runs the lead commands and queries, each in one transaction
 // scoped to the caller.
 type Service struct {
-	pool *pgxpool.Pool
-	pub  *event.Publisher
-	now  func() time.Time
-	log  *slog.Logger
+	pool    *pgxpool.Pool
+	pub     *event.Publisher
+	metrics *metric.Set
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // NewService returns a Service; now is the clock (injected for tests).
-func NewService(pool *pgxpool.Pool, pub *event.Publisher, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{pool: pool, pub: pub, now: now, log: log}
+func NewService(pool *pgxpool.Pool, pub *event.Publisher, metrics *metric.Set, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{pool: pool, pub: pub, metrics: metrics, now: now, log: log}
 }
 
 // clock returns the current time at PostgreSQL's precision, in UTC.
@@ -88,13 +90,26 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		if err := requireKnown(ctx, tx, l.Territory, "collaboratorUserIds", exceptSelf(p, l.CollaboratorUserIDs)); err != nil {
 			return nil, nil, err
 		}
+		forced, err := checkNew(ctx, tx, l)
+		if err != nil {
+			return nil, nil, err
+		}
 		if out, err = insertLead(ctx, tx, l); err != nil {
 			return nil, nil, err
+		}
+		if forced != nil {
+			if err := insertAudit(ctx, tx, l.CreatedAt, p.UserID, forced.action, out, forced.details); err != nil {
+				return nil, nil, err
+			}
 		}
 		a := newActivity(l.ID, ActivityCreated, "Lead registered", p.UserID, l.CreatedAt)
 		return out, complete(ctx, out, []pendingEvent{created(out)}), insertActivity(ctx, tx, a, l.CreatedAt)
 	})
+	if field, ok := uniqueField(err); ok {
+		err = s.raceDuplicate(ctx, p, l, uuid.Nil, field)
+	}
 	if err != nil {
+		s.countConflict(err)
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "lead created", "lead_id", out.ID, "territory", out.Territory, "user_id", p.UserID)
@@ -142,7 +157,16 @@ func (s *Service) newLead(p auth.Principal, in CreateInput) (*Lead, error) {
 	}
 	l.CollaboratorUserIDs = userIDs(v, "collaboratorUserIds", in.CollaboratorUserIDs)
 	l.EmailConsent = in.EmailConsent != nil && *in.EmailConsent
-	normalize(l)
+	if in.Force != nil && *in.Force {
+		if r := text(v, "overrideReason", in.OverrideReason, 1000); r == nil || len([]rune(*r)) < minOverrideReason {
+			v.add("overrideReason", "must give at least %d characters of reason when force is true", minOverrideReason)
+		} else {
+			l.DuplicateOverrideReason = r
+		}
+	} else if in.OverrideReason != nil {
+		v.add("overrideReason", "only allowed together with force: true")
+	}
+	s.normalize(l)
 	if err := v.orNil(); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,8 @@ const leadColumns = `id, version, company_name, contact_person, email, phone, we
 	country_code, territory, business_type, source, status, owner_user_id, collaborator_user_ids, email_consent,
 	contact_blocked, registered_at, last_activity_at, last_follow_up_at, follow_up_count, t3_follow_up_sent_at,
 	t7_follow_up_sent_at, reminder_sent_at, grace_period_start_at, expired_at, clock_stopped_at, stop_reason,
-	created_at, created_by, updated_at, updated_by, email_normalized, company_name_normalized, phone_e164, website_domain`
+	created_at, created_by, updated_at, updated_by, email_normalized, company_name_normalized, phone_e164, website_domain,
+	duplicate_override_reason`
 
 func scanLead(row pgx.Row) (*Lead, error) {
 	var l Lead
@@ -26,7 +27,8 @@ func scanLead(row pgx.Row) (*Lead, error) {
 		&l.CollaboratorUserIDs, &l.EmailConsent, &l.ContactBlocked, &l.RegisteredAt, &l.LastActivityAt,
 		&l.LastFollowUpAt, &l.FollowUpCount, &l.T3FollowUpSentAt, &l.T7FollowUpSentAt, &l.ReminderSentAt,
 		&l.GracePeriodStartAt, &l.ExpiredAt, &l.ClockStoppedAt, &l.StopReason, &l.CreatedAt, &l.CreatedBy,
-		&l.UpdatedAt, &l.UpdatedBy, &l.EmailNormalized, &l.CompanyNameNormalized, &l.PhoneE164, &l.WebsiteDomain)
+		&l.UpdatedAt, &l.UpdatedBy, &l.EmailNormalized, &l.CompanyNameNormalized, &l.PhoneE164, &l.WebsiteDomain,
+		&l.DuplicateOverrideReason)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -56,15 +58,15 @@ func utcPtr(ts ...*time.Time) {
 const insertLeadSQL = `INSERT INTO leads (id, company_name, contact_person, email, phone, website, street, postal_code,
 	city, country_code, territory, business_type, source, owner_user_id, collaborator_user_ids, email_consent,
 	registered_at, email_normalized, company_name_normalized, phone_e164, website_domain,
-	created_at, created_by, updated_at, updated_by)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $17, $22, $17, $22)
+	created_at, created_by, updated_at, updated_by, duplicate_override_reason)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $17, $22, $17, $22, $23)
 	RETURNING ` + leadColumns
 
 func insertLead(ctx context.Context, tx pgx.Tx, l *Lead) (*Lead, error) {
 	return scanLead(tx.QueryRow(ctx, insertLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
 		l.Street, l.PostalCode, l.City, l.CountryCode, l.Territory, l.BusinessType, l.Source, l.OwnerUserID,
 		l.CollaboratorUserIDs, l.EmailConsent, l.RegisteredAt, l.EmailNormalized, l.CompanyNameNormalized,
-		l.PhoneE164, l.WebsiteDomain, l.CreatedBy))
+		l.PhoneE164, l.WebsiteDomain, l.CreatedBy, l.DuplicateOverrideReason))
 }
 
 // lockLead reads a lead and locks its row: the first statement of every
