@@ -23,6 +23,7 @@ commands:
   seed      load demo users, leads and activities (--demo)
   token     print a development JWT (--user U --role SALES --territory DE)
   events    parked | replay --consumer NAME --from ID (event pipeline administration)
+  normalize --backfill [--batch 500] (re-normalize existing leads)
 `
 
 func main() {
@@ -46,6 +47,8 @@ func main() {
 		err = migrate(ctx, cfg, log, args)
 	case "seed":
 		err = seed(ctx, cfg, log, args)
+	case "normalize":
+		err = normalizeCmd(ctx, cfg, log, args, os.Stdout)
 	case "events":
 		err = events(ctx, cfg, log, args, os.Stdout)
 	case "token":
