@@ -11,7 +11,6 @@ import (
 
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/event"
-	"github.com/freshplan/leads/internal/postgres"
 )
 
 // events administers the event pipeline: list parked events, replay a
@@ -26,11 +25,7 @@ func events(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	cfg, err := resolveDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL, 2)
+	pool, err := connect(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}

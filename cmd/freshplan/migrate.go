@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/postgres"
 )
@@ -38,4 +40,19 @@ func resolveDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (
 		cfg.MigrateDatabaseURL = url
 	}
 	return cfg, nil
+}
+
+// connect resolves the database, migrates it when asked, and opens a small
+// pool for a tool command.
+func connect(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*pgxpool.Pool, error) {
+	cfg, err := resolveDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if err := postgres.Migrate(ctx, cfg.MigrateDatabaseURL, log); err != nil {
+			return nil, err
+		}
+	}
+	return postgres.Open(ctx, cfg.DatabaseURL, 4)
 }

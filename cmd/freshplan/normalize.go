@@ -13,7 +13,6 @@ import (
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
-	"github.com/freshplan/leads/internal/postgres"
 )
 
 // normalizeCmd re-normalizes the existing leads (after a change of the
@@ -28,11 +27,7 @@ func normalizeCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 	if !*backfill || *batch < 1 {
 		return errors.New("normalize: use --backfill [--batch N]")
 	}
-	cfg, err := resolveDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL, 2)
+	pool, err := connect(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}

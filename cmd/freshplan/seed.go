@@ -9,7 +9,6 @@ import (
 
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/demo"
-	"github.com/freshplan/leads/internal/postgres"
 )
 
 func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
@@ -21,14 +20,7 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 	if !*demoData {
 		return errors.New("seed: only --demo is supported")
 	}
-	cfg, err := resolveDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	if err := postgres.Migrate(ctx, cfg.MigrateDatabaseURL, log); err != nil {
-		return err
-	}
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL, 4)
+	pool, err := connect(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
