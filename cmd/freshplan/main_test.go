@@ -113,3 +113,22 @@ func TestTokenAndProductionConfig(t *testing.T) {
 	prod.AllowUnauthenticatedPublisher = true
 	require.ErrorContains(t, prod.Validate(), "tests only")
 }
+
+func TestToolCommands(t *testing.T) {
+	db := pgtest.New(t)
+	cfg := config.Config{DatabaseURL: db.URL, MigrateDatabaseURL: db.URL, DevJWTSecret: config.DefaultDevSecret}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	ctx := t.Context()
+	var out bytes.Buffer
+	require.NoError(t, migrate(ctx, cfg, log, nil))
+	require.NoError(t, seed(ctx, cfg, log, []string{"--demo"}))
+	require.NoError(t, normalizeCmd(ctx, cfg, log, []string{"--backfill"}, &out))
+	require.Contains(t, out.String(), `"scanned":300`)
+	out.Reset()
+	require.NoError(t, events(ctx, cfg, log, []string{"parked"}, &out))
+	require.Equal(t, "[]\n", out.String(), "nothing parked")
+	require.Error(t, events(ctx, cfg, log, []string{"replay", "--consumer", "none", "--from", "1"}, &out))
+	require.Error(t, events(ctx, cfg, log, []string{"replay"}, &out))
+	require.Error(t, normalizeCmd(ctx, cfg, log, nil, &out))
+	require.Error(t, seed(ctx, cfg, log, nil))
+}
