@@ -148,7 +148,10 @@ func (b *Bus) session(ctx context.Context, first *bool, attempt *int) error {
 		return fmt.Errorf("event: listener connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+ChannelEvents+"; LISTEN "+ChannelDashboard); err != nil {
+	// Every event is hinted on ChannelEvents; ChannelDashboard is for
+	// listeners that want only the cockpit's events. Listening to both
+	// would wake this reader twice per batch.
+	if _, err := conn.Exec(ctx, "LISTEN "+ChannelEvents); err != nil {
 		return fmt.Errorf("event: listen: %w", err)
 	}
 	if *first {
