@@ -48,7 +48,7 @@ func ListParked(ctx context.Context, pool *pgxpool.Pool) ([]Parked, error) {
 func Replay(ctx context.Context, pool *pgxpool.Pool, consumer string, from int64) (int64, error) {
 	var cleared int64
 	err := postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE event_consumer SET last_id = $2, in_flight = '{}', updated_at = now()
+		tag, err := tx.Exec(ctx, `UPDATE event_consumer SET last_id = $2, in_flight = '{}', snapshot_xmax = NULL, updated_at = now()
 			WHERE name = $1 AND last_id >= $2`, consumer, from-1)
 		if err != nil {
 			return err

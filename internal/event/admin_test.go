@@ -64,20 +64,22 @@ func TestReplayMakesASharedConsumerRedoARange(t *testing.T) {
 }
 
 func TestCursorRoundTrip(t *testing.T) {
-	for _, p := range []event.Position{{LastID: 0}, {LastID: 42}, {LastID: 42, InFlight: []string{"901", "907"}}} {
+	for _, p := range []event.Position{{LastID: 0}, {LastID: 42}, {LastID: 42, Xmax: "910"},
+		{LastID: 42, Xmax: "910", InFlight: []string{"901", "907"}}} {
 		got, err := event.ParseCursor(p.Cursor())
 		require.NoError(t, err)
 		require.Equal(t, p.LastID, got.LastID)
+		require.Equal(t, p.Xmax, got.Xmax)
 		require.Equal(t, p.InFlight, got.InFlight)
 	}
-	for _, bad := range []string{"x", "-1", "1~", "1~a", "1~2,,3"} {
+	for _, bad := range []string{"x", "-1", "1~", "1~a", "1~2", "1~2~a", "1~2~3,,4", "1~2~3~4"} {
 		_, err := event.ParseCursor(bad)
 		require.ErrorIs(t, err, event.ErrBadCursor, bad)
 	}
 }
 
 func FuzzParseCursor(f *testing.F) {
-	for _, s := range []string{"", "0", "42", "42~1,2", "~", "1~", "9223372036854775808", "1~18446744073709551616"} {
+	for _, s := range []string{"", "0", "42", "42~9~1,2", "42~9~", "~", "1~", "9223372036854775808", "1~18446744073709551616~"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -86,7 +88,7 @@ func FuzzParseCursor(f *testing.F) {
 			return
 		}
 		again, err := event.ParseCursor(p.Cursor())
-		if err != nil || again.LastID != p.LastID || len(again.InFlight) != len(p.InFlight) {
+		if err != nil || again.LastID != p.LastID || again.Xmax != p.Xmax || len(again.InFlight) != len(p.InFlight) {
 			t.Fatalf("cursor %q does not round-trip: %+v vs %+v (%v)", s, p, again, err)
 		}
 	})

@@ -7,14 +7,15 @@ import (
 )
 
 // Cursor encodes a position for clients: the SSE id of the live stream and
-// the after= of the event feed. "42" is everything up to outbox id 42;
-// "42~901,907" adds the transactions that were still running then, whose
-// events the next read must still return.
+// the after= of the event feed. "42~910~901,907" is everything up to outbox
+// id 42 except the events of transactions 901 and 907 and of those from 910
+// on, which were still running then and which the next read still returns.
+// A bare "42" means everything up to 42, with nothing left running.
 func (p Position) Cursor() string {
-	if len(p.InFlight) == 0 {
+	if p.Xmax == "" {
 		return strconv.FormatInt(p.LastID, 10)
 	}
-	return strconv.FormatInt(p.LastID, 10) + "~" + strings.Join(p.InFlight, ",")
+	return strconv.FormatInt(p.LastID, 10) + "~" + p.Xmax + "~" + strings.Join(p.InFlight, ",")
 }
 
 // ErrBadCursor means a cursor did not come from Cursor.
@@ -28,16 +29,23 @@ func ParseCursor(s string) (Position, error) {
 	if s == "" {
 		return Position{}, nil
 	}
-	last, rest, hasRest := strings.Cut(s, "~")
-	id, err := strconv.ParseInt(last, 10, 64)
-	if err != nil || id < 0 {
+	parts := strings.Split(s, "~")
+	id, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || id < 0 || len(parts) == 2 || len(parts) > 3 {
 		return Position{}, ErrBadCursor
 	}
 	pos := Position{LastID: id}
-	if !hasRest {
+	if len(parts) == 1 {
 		return pos, nil
 	}
-	for _, x := range strings.Split(rest, ",") {
+	if _, err := strconv.ParseUint(parts[1], 10, 64); err != nil {
+		return Position{}, ErrBadCursor
+	}
+	pos.Xmax = parts[1]
+	if parts[2] == "" {
+		return pos, nil
+	}
+	for _, x := range strings.Split(parts[2], ",") {
 		if _, err := strconv.ParseUint(x, 10, 64); err != nil {
 			return Position{}, ErrBadCursor
 		}

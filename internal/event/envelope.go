@@ -5,10 +5,12 @@
 // commit, at most once per channel per batch. Readers never skip a row that
 // commits late and never stall behind a long transaction: each row records
 // its writer's xid8, and a reader remembers the highest id it has read and
-// the transactions that were still running when it read (one consistent
-// snapshot). The next read takes rows above that id plus rows of those
-// transactions, so a late commit is found without re-reading everything
-// above the watermark, and a long transaction elsewhere delays nothing.
+// what its snapshot could not see (the running transactions it lists, and
+// every xid from its xmax on — a snapshot lists running transactions only
+// below xmax, the latest completed xid + 1). The next read takes rows above
+// that id plus the rows of those transactions, so a late commit is found
+// without re-reading everything above the watermark, and a long transaction
+// elsewhere delays nothing.
 package event
 
 import (

@@ -16,12 +16,16 @@ import (
 )
 
 // Position is how far a reader has read the outbox: every row with an id up
-// to LastID has been read, except rows of the transactions in InFlight,
-// which were still running when it read. Watermark is the snapshot's xmin:
-// every transaction below it had ended, so it is the durable position.
+// to LastID has been read, except rows of the transactions its snapshot
+// could not see — those listed in InFlight, and those at or above Xmax
+// (a snapshot lists running transactions only below its xmax, the latest
+// completed xid + 1; a younger one that is running may already have drawn
+// an id below LastID). Watermark is the snapshot's xmin: every transaction
+// below it had ended, so it is the durable position.
 type Position struct {
 	LastID    int64
 	InFlight  []string // xid8 values, as text
+	Xmax      string   // xid8, as text; "" when unknown (a client's bare cursor)
 	Watermark uint64
 }
 
@@ -44,13 +48,13 @@ type Delivered struct {
 // in-flight transactions that have committed since, and the snapshot it
 // read them in, all in one statement so they agree.
 const fetchSQL = `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s)
-SELECT pg_snapshot_xmin(snap.s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(snap.s) x),
+SELECT pg_snapshot_xmin(snap.s)::text, pg_snapshot_xmax(snap.s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(snap.s) x),
 	o.id, o.type, o.lead_id, o.lead_version, o.territory, o.owner_user_id, o.collaborator_user_ids,
 	o.dashboard, o.envelope, o.created_at
 FROM snap LEFT JOIN LATERAL (
 	(SELECT * FROM event_outbox WHERE id > $1 ORDER BY id LIMIT $3)
 	UNION ALL
-	(SELECT * FROM event_outbox WHERE xid = ANY ($2::text[]::xid8[]) AND id <= $1)
+	(SELECT * FROM event_outbox WHERE id <= $1 AND (xid = ANY ($2::text[]::xid8[]) OR xid >= $4::text::xid8))
 ) o ON true
 ORDER BY o.id`
 
@@ -64,7 +68,7 @@ type Batcher interface {
 func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limit int) (events []Delivered, next Position, more bool, err error) {
 	b := &pgx.Batch{}
 	postgres.QueueScope(b, p)
-	b.Queue(fetchSQL, pos.LastID, nonNil(pos.InFlight), limit)
+	b.Queue(fetchSQL, pos.LastID, nonNil(pos.InFlight), limit, nilIfEmpty(pos.Xmax))
 	res := db.SendBatch(ctx, b)
 	defer res.Close()
 	if _, err := res.Exec(); err != nil {
@@ -85,7 +89,7 @@ func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limi
 		var version *int32
 		var dashboard *bool
 		var createdAt *time.Time
-		if err := rows.Scan(&xmin, &next.InFlight, &id, &typ, &d.LeadID, &version, &territory, &owner,
+		if err := rows.Scan(&xmin, &next.Xmax, &next.InFlight, &id, &typ, &d.LeadID, &version, &territory, &owner,
 			&d.Collaborators, &dashboard, &d.Raw, &createdAt); err != nil {
 			return nil, pos, false, fmt.Errorf("event: fetch scan: %w", err)
 		}
@@ -123,7 +127,7 @@ func Tail(ctx context.Context, db Batcher) (Position, error) {
 	b := &pgx.Batch{}
 	postgres.QueueScope(b, auth.System())
 	b.Queue(`WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s)
-		SELECT pg_snapshot_xmin(snap.s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(snap.s) x),
+		SELECT pg_snapshot_xmin(snap.s)::text, pg_snapshot_xmax(snap.s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(snap.s) x),
 			coalesce((SELECT max(id) FROM event_outbox), 0) FROM snap`)
 	res := db.SendBatch(ctx, b)
 	defer res.Close()
@@ -132,7 +136,7 @@ func Tail(ctx context.Context, db Batcher) (Position, error) {
 	}
 	var pos Position
 	var xmin string
-	if err := res.QueryRow().Scan(&xmin, &pos.InFlight, &pos.LastID); err != nil {
+	if err := res.QueryRow().Scan(&xmin, &pos.Xmax, &pos.InFlight, &pos.LastID); err != nil {
 		return Position{}, fmt.Errorf("event: tail: %w", err)
 	}
 	pos.Watermark, _ = strconv.ParseUint(xmin, 10, 64)

@@ -53,8 +53,8 @@ func (b *Bus) processShared(ctx context.Context, c *sharedConsumer, received tim
 		}
 		var pos Position
 		var enabled bool
-		err := tx.QueryRow(ctx, `SELECT last_id, in_flight::text[], enabled FROM event_consumer
-			WHERE name = $1 FOR UPDATE SKIP LOCKED`, c.name).Scan(&pos.LastID, &pos.InFlight, &enabled)
+		err := tx.QueryRow(ctx, `SELECT last_id, in_flight::text[], coalesce(snapshot_xmax::text, ''), enabled FROM event_consumer
+			WHERE name = $1 FOR UPDATE SKIP LOCKED`, c.name).Scan(&pos.LastID, &pos.InFlight, &pos.Xmax, &enabled)
 		if err == pgx.ErrNoRows {
 			return nil // another replica is on it
 		}
@@ -76,8 +76,8 @@ func (b *Bus) processShared(ctx context.Context, c *sharedConsumer, received tim
 			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE event_consumer SET watermark = $2::text::xid8, last_id = $3,
-			in_flight = $4::text[]::xid8[], updated_at = now() WHERE name = $1`,
-			c.name, fmt.Sprint(next.Watermark), next.LastID, nonNil(next.InFlight))
+			in_flight = $4::text[]::xid8[], snapshot_xmax = $5::text::xid8, updated_at = now() WHERE name = $1`,
+			c.name, fmt.Sprint(next.Watermark), next.LastID, nonNil(next.InFlight), nilIfEmpty(next.Xmax))
 		if err != nil {
 			return fmt.Errorf("event: consumer advance: %w", err)
 		}

@@ -42,6 +42,8 @@ CREATE TABLE event_consumer (
     watermark  xid8 NOT NULL,
     last_id    bigint NOT NULL,
     in_flight  xid8[] NOT NULL DEFAULT '{}',
+    -- Transactions from xmax on were invisible to the last read too.
+    snapshot_xmax xid8,
     enabled    boolean NOT NULL DEFAULT true,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
