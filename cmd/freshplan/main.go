@@ -24,6 +24,7 @@ commands:
   token     print a development JWT (--user U --role SALES --territory DE)
   events    parked | replay --consumer NAME --from ID (event pipeline administration)
   normalize --backfill [--batch 500] (re-normalize existing leads)
+  bench     [--writers 8] [--duration 10s] [--rate 1000] (event pipeline vs naive design)
 `
 
 func main() {
@@ -47,6 +48,8 @@ func main() {
 		err = migrate(ctx, cfg, log, args)
 	case "seed":
 		err = seed(ctx, cfg, log, args)
+	case "bench":
+		err = bench(ctx, cfg, log, args, os.Stdout)
 	case "normalize":
 		err = normalizeCmd(ctx, cfg, log, args, os.Stdout)
 	case "events":

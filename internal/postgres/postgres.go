@@ -6,6 +6,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -68,4 +69,15 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, fn func(pgx
 // statements queued after it: one round trip for a scoped read.
 func QueueScope(b *pgx.Batch, p auth.Principal) {
 	b.Queue(setScope, AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ","))
+}
+
+// WithDatabase returns the connection string url pointed at database db.
+func WithDatabase(url, db string) string {
+	u, err := neturl.Parse(url)
+	if err != nil || u.Scheme == "" {
+		// key=value connection strings: a later dbname wins.
+		return strings.TrimSpace(url) + " dbname=" + db
+	}
+	u.Path = "/" + db
+	return u.String()
 }

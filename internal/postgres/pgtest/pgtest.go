@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,7 +57,7 @@ func New(t testing.TB) *DB {
 	if err := adminExec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template.name}.Sanitize()); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
-	u := withDatabase(AdminURL(), name)
+	u := postgres.WithDatabase(AdminURL(), name)
 	pool, err := postgres.Open(ctx, u, 8)
 	if err != nil {
 		t.Fatalf("pgtest: open: %v", err)
@@ -102,7 +100,7 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
 		return "", err
 	}
-	if err := postgres.Migrate(ctx, withDatabase(AdminURL(), building), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := postgres.Migrate(ctx, postgres.WithDatabase(AdminURL(), building), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		return "", err
 	}
 	// Renaming only after a complete migration means a crash never leaves a
@@ -121,16 +119,6 @@ func adminExec(ctx context.Context, sql string) error {
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, sql)
 	return err
-}
-
-func withDatabase(raw, db string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		// key=value connection strings: append the database.
-		return strings.TrimSpace(raw) + " dbname=" + db
-	}
-	u.Path = "/" + db
-	return u.String()
 }
 
 func randomHex(n int) string {

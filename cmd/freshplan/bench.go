@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/loadtest"
+	"github.com/freshplan/leads/internal/postgres"
+)
+
+// bench measures the event pipeline against the naive design (pg_notify
+// inside each business transaction) on a scratch database of its own, at
+// full speed and at a fixed rate, and prints the report (table and JSON).
+func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	writers := fs.Int("writers", 8, "concurrent writers")
+	duration := fs.Duration("duration", 10*time.Second, "measuring window per run")
+	rate := fs.Int("rate", 1000, "events/s of the fixed-rate runs")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := resolveDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	url, drop, err := scratchDatabase(ctx, cfg.MigrateDatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	var results []loadtest.Result
+	for _, r := range []int{0, *rate} {
+		for _, run := range []func(context.Context, loadtest.Options) (loadtest.Result, error){loadtest.Naive, loadtest.Pipeline} {
+			res, err := run(ctx, loadtest.Options{URL: url, Writers: *writers, Duration: *duration, Rate: r})
+			if err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			results = append(results, res)
+		}
+	}
+	loadtest.Report(out, results...)
+	return nil
+}
+
+// scratchDatabase creates and migrates a database for the bench, and
+// returns its URL and how to drop it.
+func scratchDatabase(ctx context.Context, adminURL string, log *slog.Logger) (string, func(), error) {
+	cc, err := pgx.ParseConfig(adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: %w", err)
+	}
+	name := fmt.Sprintf("freshplan_bench_%d", time.Now().UnixNano())
+	admin, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: %w", err)
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		admin.Close(ctx)
+		return "", nil, fmt.Errorf("bench: create database: %w", err)
+	}
+	drop := func() {
+		_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		admin.Close(context.Background())
+	}
+	url := postgres.WithDatabase(adminURL, name)
+	if err := postgres.Migrate(ctx, url, log); err != nil {
+		drop()
+		return "", nil, err
+	}
+	return url, drop, nil
+}
