@@ -50,6 +50,18 @@ func (e Event) envelope() (Envelope, error) {
 // no-op. Collaborators are joined into one text per row (unnest cannot take
 // an array of arrays of different lengths) and split by the query.
 func insert(ctx context.Context, tx pgx.Tx, events []Event) error {
+	args, err := insertArgs(events)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, insertSQL, args...); err != nil {
+		return fmt.Errorf("event: outbox insert: %w", err)
+	}
+	return nil
+}
+
+// insertArgs are the arguments of insertSQL for events.
+func insertArgs(events []Event) ([]any, error) {
 	n := len(events)
 	ids, types, leads := make([]uuid.UUID, n), make([]string, n), make([]*uuid.UUID, n)
 	versions, territories, owners := make([]*int32, n), make([]*string, n), make([]*string, n)
@@ -57,10 +69,10 @@ func insert(ctx context.Context, tx pgx.Tx, events []Event) error {
 	for i, e := range events {
 		env, err := e.envelope()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if envs[i], err = json.Marshal(env); err != nil {
-			return fmt.Errorf("event: envelope: %w", err)
+			return nil, fmt.Errorf("event: envelope: %w", err)
 		}
 		ids[i], types[i], dash[i] = e.Key, e.Type, e.Dashboard
 		if e.LeadID != uuid.Nil {
@@ -71,10 +83,7 @@ func insert(ctx context.Context, tx pgx.Tx, events []Event) error {
 		territories[i], owners[i] = nilIfEmpty(e.Territory), nilIfEmpty(e.Owner)
 		collabs[i] = joinIDs(e.Collaborators)
 	}
-	if _, err := tx.Exec(ctx, insertSQL, ids, types, leads, versions, territories, owners, collabs, dash, envs); err != nil {
-		return fmt.Errorf("event: outbox insert: %w", err)
-	}
-	return nil
+	return []any{ids, types, leads, versions, territories, owners, collabs, dash, envs}, nil
 }
 
 // insertSQL takes the transaction's xid in a CTE first: the id of a row

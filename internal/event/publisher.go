@@ -69,6 +69,26 @@ func (p *Publisher) Write(ctx context.Context, tx pgx.Tx, actor string, events .
 	return nil
 }
 
+// Queue adds the outbox insert of events to b, a batch the caller sends in
+// its transaction: the events then cost no round trip of their own.
+func (p *Publisher) Queue(b *pgx.Batch, actor string, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if actor == "" && !p.allowAnon {
+		for _, e := range events {
+			p.metrics.EventsPublished.WithLabelValues(e.Type, Module, "unauthenticated").Inc()
+		}
+		return ErrUnauthenticated
+	}
+	args, err := insertArgs(events)
+	if err != nil {
+		return err
+	}
+	b.Queue(insertSQL, args...)
+	return nil
+}
+
 // Committed is called after the transaction that wrote events committed:
 // it counts them and asks the relay for one hint per channel.
 func (p *Publisher) Committed(events []Event) {
@@ -113,9 +133,12 @@ func (p *Publisher) RunRelay(ctx context.Context) {
 		for _, h := range batch {
 			dashboard = dashboard || h.dashboard
 		}
-		sql := `SELECT pg_notify('` + ChannelEvents + `', '')`
+		// The hint's own transaction need not wait for a disk flush: the
+		// events it announces are durable already, and a lost hint is
+		// covered by the listeners' poll.
+		sql := `SELECT set_config('synchronous_commit', 'off', true), pg_notify('` + ChannelEvents + `', '')`
 		if dashboard {
-			sql = `SELECT pg_notify('` + ChannelEvents + `', ''), pg_notify('` + ChannelDashboard + `', '')`
+			sql += `, pg_notify('` + ChannelDashboard + `', '')`
 		}
 		if _, err := p.pool.Exec(ctx, sql); err != nil {
 			// The listeners' poll finds the events anyway; only latency suffers.

@@ -30,27 +30,28 @@ type audit struct {
 // Update applies a partial update at the given version.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version int, in UpdateInput) (*Lead, error) {
 	var changed *Lead
-	out, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error) {
+	out, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error) {
 		now := s.clock()
 		before := *l
 		ch, err := s.applyUpdate(ctx, tx, p, l, in, now)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		failed := normalizeLead(l)
 		if in.Phone.Set {
 			s.countNormalization(failed)
 		}
 		if len(ch.activities) == 0 && reflect.DeepEqual(before, *l) {
-			return l, nil, nil // nothing changed: no new version
+			return l, nil, nil, nil // nothing changed: no new version
 		}
 		if !sameValue(before.EmailNormalized, l.EmailNormalized) || !sameValue(before.PhoneE164, l.PhoneE164) || before.Territory != l.Territory {
 			if err := hardDuplicate(ctx, tx, l, l.ID); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 		changed = l
-		return s.save(ctx, tx, p, l, ch, now)
+		out, events, b := s.save(ctx, p, l, ch, now)
+		return out, events, b, nil
 	})
 	if field, ok := uniqueField(err); ok && changed != nil {
 		err = s.raceDuplicate(ctx, p, changed, id, field)
@@ -63,17 +64,18 @@ func sameValue(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil
 
 // Delete soft-deletes a lead (MANAGER and ADMIN).
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, version int) error {
-	_, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error) {
+	_, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error) {
 		if !privileged(p) {
-			return nil, nil, fmt.Errorf("%w: only a manager may delete a lead", ErrForbidden)
+			return nil, nil, nil, fmt.Errorf("%w: only a manager may delete a lead", ErrForbidden)
 		}
 		now := s.clock()
 		ch := &change{}
 		if err := setStatus(p, l, StatusDeleted, ch, now); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		ch.audits = append(ch.audits, audit{"lead.deleted", map[string]any{"previousVersion": version}})
-		return s.save(ctx, tx, p, l, ch, now)
+		out, events, b := s.save(ctx, p, l, ch, now)
+		return out, events, b, nil
 	})
 	return err
 }
@@ -108,13 +110,13 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 		a.Description = *desc
 	}
 	a.Outcome = outcome
-	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, error) {
+	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if l.Status == StatusDeleted {
-			return nil, nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
+			return nil, nil, nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
 		}
 		ch := &change{activities: []*Activity{a}, events: []pendingEvent{activityAdded(a)}}
 		if a.Meaningful {
@@ -125,8 +127,8 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 				s.reactivate(p, l, ch, now)
 			}
 		}
-		_, events, err := s.save(ctx, tx, p, l, ch, now)
-		return a, events, err
+		_, events, b := s.save(ctx, p, l, ch, now)
+		return a, events, b, nil
 	})
 	if err != nil {
 		return nil, err
@@ -157,26 +159,25 @@ func (s *Service) Activities(ctx context.Context, p auth.Principal, id uuid.UUID
 	return list, total, err
 }
 
-// save writes the changed lead with its activities and audit rows, and
-// returns the events of the change.
-func (s *Service) save(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, ch *change, now time.Time) (*Lead, []event.Event, error) {
+// save queues the writes of a change — the lead row, its activities and
+// audit rows — and returns the lead as it will be written (filled in when
+// the batch is sent) with the events of the change.
+func (s *Service) save(ctx context.Context, p auth.Principal, l *Lead, ch *change, now time.Time) (*Lead, []event.Event, *pgx.Batch) {
 	l.UpdatedAt, l.UpdatedBy = now, p.UserID
 	normalizeLead(l)
-	out, err := updateLead(ctx, tx, l)
-	if err != nil {
-		return nil, nil, err
-	}
+	out := &Lead{}
+	b := &pgx.Batch{}
+	queueUpdateLead(b, l, out)
 	for _, a := range ch.activities {
-		if err := insertActivity(ctx, tx, a, now); err != nil {
-			return nil, nil, err
-		}
+		queueActivity(b, a, now)
 	}
 	for _, a := range ch.audits {
-		if err := insertAudit(ctx, tx, now, p.UserID, a.action, out, a.details); err != nil {
-			return nil, nil, err
-		}
+		queueAudit(b, now, p.UserID, a.action, l, a.details)
 	}
-	return out, complete(ctx, out, ch.events), nil
+	// The row is locked, so the version written is the one read plus one.
+	written := *l
+	written.Version++
+	return out, complete(ctx, &written, ch.events), b
 }
 
 func setStatus(p auth.Principal, l *Lead, to Status, ch *change, now time.Time) error {

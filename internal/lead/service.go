@@ -42,11 +42,13 @@ func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(pgx.Tx) er
 	return postgres.InTx(ctx, s.pool, p, fn)
 }
 
-// write runs a command: its events go into the outbox in the same
-// transaction, and the relay hears of them only after the commit. With an
+// write runs a command. fn reads what it needs and returns its result,
+// its events and the batch of its writes; the outbox insert joins that
+// batch, so a command's writes and events cost one round trip and commit
+// together. The relay hears of the events only after the commit. With an
 // Idempotency-Key the key is recorded first and the response stored last,
 // in the same transaction.
-func (s *Service) write(ctx context.Context, p auth.Principal, fn func(pgx.Tx) (any, []event.Event, error)) error {
+func (s *Service) write(ctx context.Context, p auth.Principal, fn func(pgx.Tx) (any, []event.Event, *pgx.Batch, error)) error {
 	claim := idempotency.FromContext(ctx)
 	var events []event.Event
 	err := postgres.InTx(ctx, s.pool, p, func(tx pgx.Tx) error {
@@ -55,14 +57,22 @@ func (s *Service) write(ctx context.Context, p auth.Principal, fn func(pgx.Tx) (
 				return err
 			}
 		}
-		result, evs, err := fn(tx)
+		result, evs, b, err := fn(tx)
 		if err != nil {
 			return err
 		}
-		events = evs
-		if err := s.pub.Write(ctx, tx, p.UserID, events...); err != nil {
+		if b == nil {
+			b = &pgx.Batch{}
+		}
+		if err := s.pub.Queue(b, p.UserID, evs...); err != nil {
 			return err
 		}
+		if b.Len() > 0 {
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("lead: write: %w", err)
+			}
+		}
+		events = evs
 		if claim != nil {
 			return claim.Finish(ctx, tx, result)
 		}
@@ -83,27 +93,27 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		return nil, err
 	}
 	var out *Lead
-	err = s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, error) {
+	out = &Lead{}
+	err = s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
 		if err := requireKnown(ctx, tx, l.Territory, "ownerUserId", exceptSelf(p, []string{l.OwnerUserID})); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if err := requireKnown(ctx, tx, l.Territory, "collaboratorUserIds", exceptSelf(p, l.CollaboratorUserIDs)); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		forced, err := checkNew(ctx, tx, l)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		if out, err = insertLead(ctx, tx, l); err != nil {
-			return nil, nil, err
-		}
+		b := &pgx.Batch{}
+		queueInsertLead(b, l, out)
 		if forced != nil {
-			if err := insertAudit(ctx, tx, l.CreatedAt, p.UserID, forced.action, out, forced.details); err != nil {
-				return nil, nil, err
-			}
+			queueAudit(b, l.CreatedAt, p.UserID, forced.action, l, forced.details)
 		}
-		a := newActivity(l.ID, ActivityCreated, "Lead registered", p.UserID, l.CreatedAt)
-		return out, complete(ctx, out, []pendingEvent{created(out)}), insertActivity(ctx, tx, a, l.CreatedAt)
+		queueActivity(b, newActivity(l.ID, ActivityCreated, "Lead registered", p.UserID, l.CreatedAt), l.CreatedAt)
+		written := *l
+		written.Version = 1
+		return out, complete(ctx, &written, []pendingEvent{created(&written)}), b, nil
 	})
 	if field, ok := uniqueField(err); ok {
 		err = s.raceDuplicate(ctx, p, l, uuid.Nil, field)
@@ -281,19 +291,20 @@ const AnyVersion = 0
 
 // command locks the lead, checks the caller's version and runs change on it.
 func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, version int,
-	change func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, error)) (*Lead, error) {
+	change func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error)) (*Lead, error) {
 	var out *Lead
-	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, error) {
+	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if version != AnyVersion && version != l.Version {
-			return nil, nil, fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
+			return nil, nil, nil, fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
 		}
 		var events []event.Event
-		out, events, err = change(tx, l)
-		return out, events, err
+		var b *pgx.Batch
+		out, events, b, err = change(tx, l)
+		return out, events, b, err
 	})
 	if err != nil {
 		return nil, err

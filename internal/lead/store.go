@@ -62,17 +62,36 @@ const insertLeadSQL = `INSERT INTO leads (id, company_name, contact_person, emai
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $17, $22, $17, $22, $23)
 	RETURNING ` + leadColumns
 
-func insertLead(ctx context.Context, tx pgx.Tx, l *Lead) (*Lead, error) {
-	return scanLead(tx.QueryRow(ctx, insertLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
+// queueInsertLead adds the insert of l to b; out receives the row written.
+func queueInsertLead(b *pgx.Batch, l *Lead, out *Lead) {
+	b.Queue(insertLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
 		l.Street, l.PostalCode, l.City, l.CountryCode, l.Territory, l.BusinessType, l.Source, l.OwnerUserID,
 		l.CollaboratorUserIDs, l.EmailConsent, l.RegisteredAt, l.EmailNormalized, l.CompanyNameNormalized,
-		l.PhoneE164, l.WebsiteDomain, l.CreatedBy, l.DuplicateOverrideReason))
+		l.PhoneE164, l.WebsiteDomain, l.CreatedBy, l.DuplicateOverrideReason).QueryRow(scanInto(out))
+}
+
+// scanInto scans a lead row into out, for queued queries.
+func scanInto(out *Lead) func(pgx.Row) error {
+	return func(row pgx.Row) error {
+		l, err := scanLead(row)
+		if err == nil {
+			*out = *l
+		}
+		return err
+	}
 }
 
 // lockLead reads a lead and locks its row: the first statement of every
 // command, so changes to one lead are serialized.
+// Sent as a batch, so that the transaction's scope settings travel with it.
 func lockLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Lead, error) {
-	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = $1 FOR UPDATE`, id))
+	var l Lead
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+leadColumns+` FROM leads WHERE id = $1 FOR UPDATE`, id).QueryRow(scanInto(&l))
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return &l, nil
 }
 
 func getLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Lead, error) {
@@ -87,12 +106,13 @@ const updateLeadSQL = `UPDATE leads SET version = version + 1, company_name = $2
 	reminder_sent_at = $26, grace_period_start_at = $27, expired_at = $28, updated_at = $29, updated_by = $30
 	WHERE id = $1 RETURNING ` + leadColumns
 
-func updateLead(ctx context.Context, tx pgx.Tx, l *Lead) (*Lead, error) {
-	return scanLead(tx.QueryRow(ctx, updateLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
+// queueUpdateLead adds the update of l to b; out receives the row written.
+func queueUpdateLead(b *pgx.Batch, l *Lead, out *Lead) {
+	b.Queue(updateLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
 		l.Street, l.PostalCode, l.City, l.CountryCode, l.Territory, l.BusinessType, l.Source, l.Status, l.OwnerUserID,
 		l.CollaboratorUserIDs, l.EmailConsent, l.ContactBlocked, l.LastActivityAt, l.ClockStoppedAt, l.StopReason,
 		l.EmailNormalized, l.CompanyNameNormalized, l.PhoneE164, l.WebsiteDomain, l.ReminderSentAt,
-		l.GracePeriodStartAt, l.ExpiredAt, l.UpdatedAt, l.UpdatedBy))
+		l.GracePeriodStartAt, l.ExpiredAt, l.UpdatedAt, l.UpdatedBy).QueryRow(scanInto(out))
 }
 
 // knownUsers returns which of ids are recorded users with access to
@@ -116,13 +136,9 @@ func knownUsers(ctx context.Context, tx pgx.Tx, ids []string, territory string) 
 
 const activityColumns = `id, lead_id, type, occurred_at, description, outcome, user_id`
 
-func insertActivity(ctx context.Context, tx pgx.Tx, a *Activity, now time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO activities (`+activityColumns+`, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+func queueActivity(b *pgx.Batch, a *Activity, now time.Time) {
+	b.Queue(`INSERT INTO activities (`+activityColumns+`, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		a.ID, a.LeadID, a.Type, a.OccurredAt, a.Description, a.Outcome, a.UserID, now)
-	if err != nil {
-		return fmt.Errorf("lead: insert activity: %w", err)
-	}
-	return nil
 }
 
 func listActivities(ctx context.Context, tx pgx.Tx, leadID uuid.UUID, limit, offset int) ([]Activity, int, error) {
@@ -148,13 +164,9 @@ func listActivities(ctx context.Context, tx pgx.Tx, leadID uuid.UUID, limit, off
 	return list, total, nil
 }
 
-func insertAudit(ctx context.Context, tx pgx.Tx, at time.Time, actor, action string, l *Lead, details map[string]any) error {
-	_, err := tx.Exec(ctx, `INSERT INTO audit_log (occurred_at, actor, action, lead_id, territory, details)
+func queueAudit(b *pgx.Batch, at time.Time, actor, action string, l *Lead, details map[string]any) {
+	b.Queue(`INSERT INTO audit_log (occurred_at, actor, action, lead_id, territory, details)
 		VALUES ($1, $2, $3, $4, $5, $6)`, at, actor, action, l.ID, l.Territory, details)
-	if err != nil {
-		return fmt.Errorf("lead: audit: %w", err)
-	}
-	return nil
 }
 
 // sortColumns whitelists the sort fields of the list endpoint; only these

@@ -45,17 +45,16 @@ const setScope = `SELECT set_config('role', $1, true), set_config('app.user_id',
 	set_config('app.role', $3, true), set_config('app.territories', $4, true)`
 
 // InTx runs fn in a transaction scoped to p. It commits when fn returns nil
-// and rolls back otherwise.
+// and rolls back otherwise. The scope settings travel with the first
+// statement or batch fn sends, so they cost no round trip of their own.
 func InTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, fn func(pgx.Tx) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, setScope, AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ",")); err != nil {
-		return fmt.Errorf("postgres: set scope: %w", err)
-	}
-	if err := fn(tx); err != nil {
+	scoped := &scopedTx{Tx: tx, args: scopeArgs(p), pending: true}
+	if err := fn(scoped); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -64,11 +63,15 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, fn func(pgx
 	return nil
 }
 
+func scopeArgs(p auth.Principal) []any {
+	return []any{AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ",")}
+}
+
 // QueueScope adds the scope settings to a batch. Sent without BEGIN, a
 // batch runs as one implicit transaction, so the settings hold for the
 // statements queued after it: one round trip for a scoped read.
 func QueueScope(b *pgx.Batch, p auth.Principal) {
-	b.Queue(setScope, AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ","))
+	b.Queue(setScope, scopeArgs(p)...)
 }
 
 // WithDatabase returns the connection string url pointed at database db.
