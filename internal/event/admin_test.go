@@ -16,7 +16,7 @@ func TestRetentionDeletesOnlyOldProcessedRows(t *testing.T) {
 	_, stop := f.startBus(t, nil, shared, event.Config{})
 	old := f.publish(t, 3)
 	shared.waitFor(t, old, 5*time.Second)
-	time.Sleep(200 * time.Millisecond) // the batch's position commit
+	f.waitForPosition(t, "recorder-shared", old)
 	stop()
 	f.db.Exec(t, `UPDATE event_outbox SET created_at = now() - interval '8 days'`)
 	// Written after the consumer stopped: old, but not processed yet.
@@ -45,6 +45,7 @@ func TestReplayMakesASharedConsumerRedoARange(t *testing.T) {
 	f.startBus(t, nil, shared, event.Config{})
 	ids := f.publish(t, 4)
 	shared.waitFor(t, ids, 5*time.Second)
+	f.waitForPosition(t, "recorder-shared", ids)
 	var third int64
 	require.NoError(t, f.db.Pool.QueryRow(t.Context(), `SELECT id FROM event_outbox WHERE event_id = $1`, ids[2]).Scan(&third))
 	require.Eventually(t, func() bool {

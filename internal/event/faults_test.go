@@ -68,6 +68,7 @@ func TestListenerSurvivesKilledConnectionAndRestart(t *testing.T) {
 	// The whole consumer restarts (new process state): events committed
 	// while it was down reach the shared consumer exactly once; the local
 	// consumer of the new process starts at the tail.
+	f.waitForPosition(t, "recorder-shared", ids)
 	stop()
 	down := f.publish(t, 20)
 	shared2, local2 := newRecorder(t), newRecorder(t)
@@ -92,6 +93,7 @@ func TestDuplicateDeliveryIsProcessedOnce(t *testing.T) {
 	ids := f.publish(t, 3)
 	shared.waitFor(t, ids, 5*time.Second)
 
+	f.waitForPosition(t, "recorder-shared", ids)
 	// Rewind the durable position, as an overlap after a crash would: the
 	// same events are delivered again and skipped by their keys.
 	f.db.Exec(t, `UPDATE event_consumer SET last_id = 0, in_flight = '{}', snapshot_xmax = NULL`)
@@ -218,4 +220,16 @@ func TestLongTransactionElsewhereDoesNotDelayDelivery(t *testing.T) {
 	require.NoError(t, f.db.Pool.QueryRow(t.Context(), `SELECT watermark::text FROM event_consumer`).Scan(&watermark))
 	require.LessOrEqual(t, watermark, pinned, "the watermark waits for the long transaction")
 	t.Logf("held a transaction open for %s; slowest delivery %s; watermark %s <= pinned xid %s", hold, worst, watermark, pinned)
+}
+
+// waitForPosition waits until consumer has committed a position past the
+// events with these ids (the handler runs before its transaction commits).
+func (f *fixture) waitForPosition(t *testing.T, consumer string, ids []string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var passed bool
+		err := f.db.Pool.QueryRow(t.Context(), `SELECT c.last_id >= (SELECT max(id) FROM event_outbox WHERE event_id::text = ANY ($2))
+			FROM event_consumer c WHERE c.name = $1`, consumer, ids).Scan(&passed)
+		return err == nil && passed
+	}, 10*time.Second, 10*time.Millisecond, "consumer %s did not commit its position", consumer)
 }
