@@ -1,14 +1,12 @@
 package event
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 )
 
 // Event is a domain event as a producer states it.
@@ -45,22 +43,9 @@ func (e Event) envelope() (Envelope, error) {
 	return env, nil
 }
 
-// insert writes events to the outbox in one statement, as part of the
-// caller's transaction. A retried publish of the same fact (same key) is a
-// no-op. Collaborators are joined into one text per row (unnest cannot take
-// an array of arrays of different lengths) and split by the query.
-func insert(ctx context.Context, tx pgx.Tx, events []Event) error {
-	args, err := insertArgs(events)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, insertSQL, args...); err != nil {
-		return fmt.Errorf("event: outbox insert: %w", err)
-	}
-	return nil
-}
-
-// insertArgs are the arguments of insertSQL for events.
+// insertArgs are the arguments of insertSQL for events: one array per
+// column. Collaborators are joined into one text per row (unnest cannot take
+// an array of arrays of different lengths) and split again by the query.
 func insertArgs(events []Event) ([]any, error) {
 	n := len(events)
 	ids, types, leads := make([]uuid.UUID, n), make([]string, n), make([]*uuid.UUID, n)

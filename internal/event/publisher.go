@@ -2,6 +2,7 @@ package event
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -48,23 +49,19 @@ func NewPublisher(pool *pgxpool.Pool, metrics *metric.Set, log *slog.Logger, all
 	return &Publisher{pool: pool, metrics: metrics, log: log, allowAnon: allowAnon, wake: make(chan struct{}, 1)}
 }
 
-// Write adds events to the outbox within tx. actor is the user or job the
-// events are published for; without one the publish is refused.
+// Write adds events to the outbox within tx, in a round trip of their own.
+// actor is the user or job the events are published for; without one the
+// publish is refused.
 func (p *Publisher) Write(ctx context.Context, tx pgx.Tx, actor string, events ...Event) error {
-	if len(events) == 0 {
-		return nil
+	b := &pgx.Batch{}
+	if err := p.Queue(b, actor, events...); err != nil || b.Len() == 0 {
+		return err
 	}
-	if actor == "" && !p.allowAnon {
-		for _, e := range events {
-			p.metrics.EventsPublished.WithLabelValues(e.Type, Module, "unauthenticated").Inc()
-		}
-		return ErrUnauthenticated
-	}
-	if err := insert(ctx, tx, events); err != nil {
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		for _, e := range events {
 			p.metrics.EventsPublished.WithLabelValues(e.Type, Module, "failure").Inc()
 		}
-		return err
+		return fmt.Errorf("event: outbox insert: %w", err)
 	}
 	return nil
 }
