@@ -108,7 +108,22 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident+" RENAME TO "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return "", err
 	}
+	dropStaleTemplates(ctx, conn, name)
 	return name, nil
+}
+
+// dropStaleTemplates removes templates of older migration sets, so a
+// developer's server does not collect one per migration change. One still
+// in use stays; the next build tries again.
+func dropStaleTemplates(ctx context.Context, conn *pgx.Conn, current string) {
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'fp\_tpl\_%' AND datname <> $1`, current)
+	if err != nil {
+		return
+	}
+	stale, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+	for _, db := range stale {
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize())
+	}
 }
 
 func adminExec(ctx context.Context, sql string) error {
