@@ -92,8 +92,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if err != nil {
 		return nil, err
 	}
-	var out *Lead
-	out = &Lead{}
+	out := &Lead{} // filled when the batch is sent
 	err = s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
 		if err := requireKnown(ctx, tx, l.Territory, "ownerUserId", exceptSelf(p, []string{l.OwnerUserID})); err != nil {
 			return nil, nil, nil, err
