@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -83,80 +82,9 @@ func check(t testing.TB, r loadtest.Result) {
 	}
 }
 
-// TestLoadReport runs both designs (and the two-round-trip prototype) as
-// fast as possible and at 1,000 events/s, each on a fresh database, in one
-// process, and prints the comparison. A load run is not a unit test: it is opt-in with
-// FRESHPLAN_LOAD=1 (FRESHPLAN_LOAD_DURATION sets the window, default 10s;
-// FRESHPLAN_LOAD_REPEAT=n repeats the set n times, alternating its order,
-// and the comparison uses the median run; FRESHPLAN_LOAD_OUT=path also
-// writes the report to path).
-func TestLoadReport(t *testing.T) {
-	if os.Getenv("FRESHPLAN_LOAD") != "1" {
-		t.Skip("load run: set FRESHPLAN_LOAD=1 to run it")
-	}
-	d := 10 * time.Second
-	if s := os.Getenv("FRESHPLAN_LOAD_DURATION"); s != "" {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			t.Fatalf("FRESHPLAN_LOAD_DURATION: %v", err)
-		}
-	}
-	repeat := 1
-	if s := os.Getenv("FRESHPLAN_LOAD_REPEAT"); s != "" {
-		var err error
-		if repeat, err = strconv.Atoi(s); err != nil || repeat < 1 {
-			t.Fatalf("FRESHPLAN_LOAD_REPEAT: want a count ≥ 1, got %q", s)
-		}
-	}
-	// Alternate the designs so that drift of the machine hits all alike.
-	set := []struct {
-		run  runFunc
-		rate int
-	}{{loadtest.Naive, 0}, {loadtest.Pipeline, 0}, {loadtest.Pipelined, 0}, {loadtest.PipelinedCoalesced, 0},
-		{loadtest.PipelinedCoalesced, 1000}, {loadtest.Pipelined, 1000}, {loadtest.Pipeline, 1000}, {loadtest.Naive, 1000}}
-	var runs []struct {
-		run  runFunc
-		rate int
-	}
-	for i := range repeat {
-		if i%2 == 0 {
-			runs = append(runs, set...)
-		} else {
-			for j := len(set) - 1; j >= 0; j-- {
-				runs = append(runs, set[j])
-			}
-		}
-	}
-	var results []loadtest.Result
-	for _, x := range runs {
-		db := pgtest.New(t)
-		r, err := x.run(t.Context(), loadtest.Options{URL: db.URL, Writers: 8, Rate: x.rate, Leads: 2000, Duration: d,
-			Drain: 15 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		results = append(results, r)
-		t.Logf("%s at %d/s: %.0f events/s, p95 %.2f ms", r.Design, r.TargetRate, r.PerSecond, ms(r.P95))
-	}
-	var buf bytes.Buffer
-	loadtest.Report(&buf, results...)
-	t.Log("\n" + buf.String())
-	if path := os.Getenv("FRESHPLAN_LOAD_OUT"); path != "" {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, r := range results {
-		check(t, r)
-	}
-}
-
 // TestSmoke runs both designs briefly with few writers: the harness
 // matches every committed event to its handling, loses none, and measures.
 func TestSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL")
-	}
 	for _, x := range []struct {
 		name string
 		run  runFunc

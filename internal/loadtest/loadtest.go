@@ -33,9 +33,8 @@
 // hint on one channel at most every 2 ms.
 //
 // Run: go test -run '^$' -bench . -benchtime 10s ./internal/loadtest/
-// or FRESHPLAN_LOAD=1 go test -run TestLoadReport -v ./internal/loadtest/
-// (see TestLoadReport for its other settings). PostgreSQL must run on this
-// host for the server CPU column.
+// or freshplan bench, which prints the full report. PostgreSQL must run on
+// this host for the server CPU column.
 package loadtest
 
 import (

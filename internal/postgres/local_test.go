@@ -65,7 +65,7 @@ func TestEnsureLocalRunningServer(t *testing.T) {
 	defer cancel()
 	admin, err := connectLocal(ctx, systemAdminURL)
 	if err != nil {
-		t.Skipf("precondition: no PostgreSQL accepting user postgres without password on 127.0.0.1:5432: %v", err)
+		t.Fatalf("no PostgreSQL accepting user postgres without password on 127.0.0.1:5432 (.ci/run sets that up): %v", err)
 	}
 	db := randomDBName(t)
 	t.Cleanup(func() {
@@ -132,7 +132,7 @@ func TestEnsureLocalNothingAvailable(t *testing.T) {
 func TestEnsureLocalPrivateCluster(t *testing.T) {
 	binDir, err := findPGBinDir("")
 	if err != nil {
-		t.Skipf("precondition: PostgreSQL server binaries (initdb, pg_ctl) not installed: %v", err)
+		t.Fatalf("PostgreSQL server binaries (initdb, pg_ctl) not installed (apt-get install postgresql): %v", err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
