@@ -37,7 +37,7 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	events, next, _, err := event.Fetch(r.Context(), s.pool, principal(r), pos, limit)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	page := eventPage{Data: make([]json.RawMessage, 0, len(events)), Next: next.Cursor()}

@@ -73,7 +73,7 @@ func (s *server) replayed(w http.ResponseWriter, r *http.Request, claim *idempot
 	})
 	switch {
 	case err != nil:
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return true
 	case resp == nil:
 		return false

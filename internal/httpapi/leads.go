@@ -18,7 +18,7 @@ func (s *server) createLead(w http.ResponseWriter, r *http.Request) {
 	bindRenderer(r, render)
 	l, err := s.leads.Create(r.Context(), principal(r), in)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	respond(w, render(l))
@@ -32,7 +32,7 @@ func (s *server) getLead(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := s.leads.Get(r.Context(), principal(r), id)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	tag := etag(l.Version)
@@ -76,7 +76,7 @@ func (s *server) listLeads(w http.ResponseWriter, r *http.Request) {
 	}
 	list, total, err := s.leads.List(r.Context(), principal(r), q)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, newPage(list, q.Page, q.Size, total))
@@ -153,7 +153,7 @@ func (s *server) updateLead(w http.ResponseWriter, r *http.Request) {
 	bindRenderer(r, render)
 	l, err := s.leads.Update(r.Context(), principal(r), id, version, in)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	respond(w, render(l))
@@ -172,7 +172,7 @@ func (s *server) deleteLead(w http.ResponseWriter, r *http.Request) {
 	}
 	bindRenderer(r, noContent)
 	if err := s.leads.Delete(r.Context(), principal(r), id, version); err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	respond(w, noContent(nil))
@@ -192,7 +192,7 @@ func (s *server) addActivity(w http.ResponseWriter, r *http.Request) {
 	bindRenderer(r, activityResponse)
 	a, err := s.leads.AddActivity(r.Context(), principal(r), id, in)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	respond(w, activityResponse(a))
@@ -211,7 +211,7 @@ func (s *server) listActivities(w http.ResponseWriter, r *http.Request) {
 	}
 	list, total, err := s.leads.Activities(r.Context(), principal(r), id, page, size)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, newPage(list, page, size, total))
@@ -220,7 +220,7 @@ func (s *server) listActivities(w http.ResponseWriter, r *http.Request) {
 func (s *server) territories(w http.ResponseWriter, r *http.Request) {
 	list, err := s.leads.Territories(r.Context(), principal(r))
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": list})
@@ -240,7 +240,7 @@ func (s *server) duplicates(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := s.leads.Duplicates(r.Context(), principal(r), q)
 	if err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": list})

@@ -124,7 +124,7 @@ func (s *server) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if err := s.users.Record(r.Context(), p); err != nil {
-			writeProblem(w, r, problemFor(s.log, r, err))
+			s.fail(w, r, err)
 			return
 		}
 		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))

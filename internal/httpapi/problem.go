@@ -94,6 +94,11 @@ func problemFor(log *slog.Logger, r *http.Request, err error) *Problem {
 		"The request failed. Quote the X-Request-ID header when you report it.")
 }
 
+// fail answers a request with the problem for a service error.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, r, problemFor(s.log, r, err))
+}
+
 // trimPrefix drops the package prefix of a service error for the client.
 func trimPrefix(err error) string {
 	msg := err.Error()

@@ -141,7 +141,7 @@ func (c *Claim) Begin(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (c *Claim) existing(ctx context.Context, tx pgx.Tx) error {
-	stored, fingerprint, err := load(ctx, tx, c.UserID, c.Key)
+	stored, fingerprint, err := Lookup(ctx, tx, c.UserID, c.Key, c.now())
 	if err != nil {
 		return err
 	}
@@ -167,28 +167,21 @@ func (c *Claim) Finish(ctx context.Context, tx pgx.Tx, result any) error {
 	return nil
 }
 
-// Lookup returns the stored response for key, if one is live.
-func Lookup(ctx context.Context, tx pgx.Tx, userID, key string, now time.Time) (resp *Response, fingerprint string, err error) {
-	var expires time.Time
-	err = tx.QueryRow(ctx, `SELECT expires_at FROM idempotency_key WHERE user_id = $1 AND key = $2`, userID, key).Scan(&expires)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !expires.After(now)) {
-		return nil, "", nil
-	}
-	if err != nil {
-		return nil, "", fmt.Errorf("idempotency: lookup: %w", err)
-	}
-	return load(ctx, tx, userID, key)
-}
-
-func load(ctx context.Context, tx pgx.Tx, userID, key string) (*Response, string, error) {
+// Lookup returns the live record of key: its stored response (nil while
+// the first request still runs) and its fingerprint; fingerprint "" when
+// there is none.
+func Lookup(ctx context.Context, tx pgx.Tx, userID, key string, now time.Time) (*Response, string, error) {
 	var fingerprint string
 	var status *int
 	var header map[string]string
 	var body []byte
-	err := tx.QueryRow(ctx, `SELECT fingerprint, status, headers, body FROM idempotency_key WHERE user_id = $1 AND key = $2`,
-		userID, key).Scan(&fingerprint, &status, &header, &body)
+	err := tx.QueryRow(ctx, `SELECT fingerprint, status, headers, body FROM idempotency_key
+		WHERE user_id = $1 AND key = $2 AND expires_at > $3`, userID, key, now).Scan(&fingerprint, &status, &header, &body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", nil
+	}
 	if err != nil {
-		return nil, "", fmt.Errorf("idempotency: load: %w", err)
+		return nil, "", fmt.Errorf("idempotency: lookup: %w", err)
 	}
 	if status == nil {
 		return nil, fingerprint, nil

@@ -163,8 +163,9 @@ func (s *Service) Activities(ctx context.Context, p auth.Principal, id uuid.UUID
 // audit rows — and returns the lead as it will be written (filled in when
 // the batch is sent) with the events of the change.
 func (s *Service) save(ctx context.Context, p auth.Principal, l *Lead, ch *change, now time.Time) (*Lead, []event.Event, *pgx.Batch) {
+	// Derived fields are current: Update normalized them, the other
+	// commands do not touch the fields they derive from.
 	l.UpdatedAt, l.UpdatedBy = now, p.UserID
-	normalizeLead(l)
 	out := &Lead{}
 	b := &pgx.Batch{}
 	queueUpdateLead(b, l, out)

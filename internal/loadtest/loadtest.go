@@ -57,6 +57,7 @@ import (
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/metric"
 )
 
 // Options describes one load run.
@@ -542,4 +543,45 @@ func fixture(ctx context.Context, pool *pgxpool.Pool, n int) ([]uuid.UUID, error
 		}
 	}
 	return ids, nil
+}
+
+// prepare is the start of every design's run: options, a traced pool, the
+// fixture leads and the harness.
+func prepare(ctx context.Context, opts *Options, design string) (*pgxpool.Pool, *tracer, []uuid.UUID, *harness, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	tr := newTracer()
+	pool, err := openPool(ctx, *opts, tr)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	leads, err := fixture(ctx, pool, opts.Leads)
+	if err != nil {
+		pool.Close()
+		return nil, nil, nil, nil, err
+	}
+	return pool, tr, leads, newHarness(design, *opts), nil
+}
+
+// startBus runs the production Bus with the harness as its local consumer
+// and waits until it listens; the returned func waits for it to stop after
+// ctx ends.
+func startBus(ctx context.Context, opts Options, pool *pgxpool.Pool, metrics *metric.Set, h *harness) (func(), error) {
+	bus := event.NewBus(event.Config{ConnString: opts.URL, ApplicationName: "freshplan-loadtest-" + randomHex(4)},
+		pool, metrics, opts.Log)
+	bus.Local("loadtest", func(_ context.Context, d event.Delivered) error {
+		h.handle(d.Envelope.ID, time.Now())
+		return nil
+	})
+	done := make(chan error, 1)
+	go func() { done <- bus.Run(ctx) }()
+	select {
+	case <-bus.Reconnected:
+		return func() { <-done }, nil
+	case err := <-done:
+		return nil, fmt.Errorf("loadtest: bus stopped before it connected: %v", err)
+	case <-time.After(30 * time.Second):
+		return nil, errors.New("loadtest: bus did not connect within 30 s")
+	}
 }

@@ -40,20 +40,11 @@ const (
 // business transaction and a consumer that LISTENs on one connection and
 // reads each event's outbox row by id.
 func Naive(ctx context.Context, opts Options) (Result, error) {
-	if err := opts.defaults(); err != nil {
-		return Result{}, err
-	}
-	tr := newTracer()
-	pool, err := openPool(ctx, opts, tr)
+	pool, tr, leads, h, err := prepare(ctx, &opts, "naive")
 	if err != nil {
 		return Result{}, err
 	}
 	defer pool.Close()
-	leads, err := fixture(ctx, pool, opts.Leads)
-	if err != nil {
-		return Result{}, err
-	}
-	h := newHarness("naive", opts)
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -16,20 +16,11 @@ import (
 // writer, the Publisher's after-commit relay, and a Bus with one local
 // consumer, all in this process as in a replica.
 func Pipeline(ctx context.Context, opts Options) (Result, error) {
-	if err := opts.defaults(); err != nil {
-		return Result{}, err
-	}
-	tr := newTracer()
-	pool, err := openPool(ctx, opts, tr)
+	pool, tr, leads, h, err := prepare(ctx, &opts, "pipeline")
 	if err != nil {
 		return Result{}, err
 	}
 	defer pool.Close()
-	leads, err := fixture(ctx, pool, opts.Leads)
-	if err != nil {
-		return Result{}, err
-	}
-	h := newHarness("pipeline", opts)
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -40,27 +31,15 @@ func Pipeline(ctx context.Context, opts Options) (Result, error) {
 		defer close(relayDone)
 		pub.RunRelay(rctx)
 	}()
-	bus := event.NewBus(event.Config{ConnString: opts.URL, ApplicationName: "freshplan-loadtest-" + randomHex(4)},
-		pool, metrics, opts.Log)
-	bus.Local("loadtest", func(_ context.Context, d event.Delivered) error {
-		h.handle(d.Envelope.ID, time.Now())
-		return nil
-	})
-	busDone := make(chan error, 1)
-	go func() { busDone <- bus.Run(rctx) }()
+	stopBus, err := startBus(rctx, opts, pool, metrics, h)
+	if err != nil {
+		return Result{}, err
+	}
 	defer func() {
 		cancel()
-		<-busDone
+		stopBus()
 		<-relayDone
 	}()
-	select {
-	case <-bus.Reconnected:
-	case err := <-busDone:
-		busDone <- err
-		return Result{}, fmt.Errorf("loadtest: bus stopped before it connected: %v", err)
-	case <-time.After(30 * time.Second):
-		return Result{}, fmt.Errorf("loadtest: bus did not connect within 30 s")
-	}
 	probe, err := newProbe(ctx, pool, tr)
 	if err != nil {
 		return Result{}, fmt.Errorf("loadtest: probe: %w", err)

@@ -122,7 +122,6 @@ func TestEmail(t *testing.T) {
 	}
 }
 
-
 func BenchmarkString(b *testing.B) {
 	for _, bc := range []struct{ name, in string }{
 		{"clean", "GET /api/leads/0190f3c2-7d1e-7a3b-9c4d-5e6f7a8b9c0d 200 in 1.234ms"},
