@@ -56,16 +56,16 @@ func problemFor(log *slog.Logger, r *http.Request, err error) *Problem {
 	var ve *lead.ValidationError
 	var te *lead.TransitionError
 	var pe *Problem
+	var dup *lead.DuplicateError
+	var soft *lead.SoftDuplicateError
 	switch {
 	case errors.As(err, &pe):
 		return pe
 	case errors.As(err, &ve):
 		return invalid(ve.Fields...)
-	case errors.As(err, new(*lead.DuplicateError)):
-		return duplicateProblem(err)
-	case errors.As(err, new(*lead.SoftDuplicateError)):
-		var soft *lead.SoftDuplicateError
-		errors.As(err, &soft)
+	case errors.As(err, &dup):
+		return duplicateProblem(dup)
+	case errors.As(err, &soft):
 		p := newProblem(http.StatusConflict, "possible-duplicate", "Possible duplicate",
 			"Leads that look like the same customer exist. Repeat with force: true and an overrideReason to register it anyway.")
 		p.Severity, p.Candidates = "WARNING", soft.Candidates
@@ -118,9 +118,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
 
-func duplicateProblem(err error) *Problem {
-	var d *lead.DuplicateError
-	errors.As(err, &d)
+func duplicateProblem(d *lead.DuplicateError) *Problem {
 	p := newProblem(http.StatusConflict, "duplicate-lead", "Duplicate lead",
 		"A lead with this "+d.Field+" already exists in the territory.")
 	p.Severity, p.DuplicateField, p.ExistingStatus = "ERROR", d.Field, d.ExistingStatus
