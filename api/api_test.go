@@ -17,6 +17,7 @@ import (
 	"github.com/freshplan/leads/api"
 	"github.com/freshplan/leads/internal/httpapi"
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/territory"
 )
 
 func load(t *testing.T) *openapi3.T {
@@ -100,8 +101,8 @@ func TestSchemasMatchGoTypes(t *testing.T) {
 	}{
 		{"Lead", lead.Lead{}, true},
 		{"Activity", lead.Activity{}, true},
-		{"Territory", lead.Territory{}, true},
-		{"FieldError", lead.FieldError{}, true},
+		{"Territory", territory.Territory{}, true},
+		{"FieldError", httpapi.FieldError{}, true},
 		{"Problem", httpapi.Problem{}, true},
 		{"CreateLead", lead.CreateInput{}, false},
 		{"UpdateLead", lead.UpdateInput{}, false},
@@ -177,11 +178,11 @@ func TestGoValuesMatchSchemas(t *testing.T) {
 		{"LeadPage", page([]lead.Lead{bare})},
 		{"LeadPage", page([]lead.Lead{})},
 		{"ActivityPage", page([]lead.Activity{activity})},
-		{"TerritoryList", map[string]any{"data": []lead.Territory{{Code: "CH", Name: "Schweiz", Currency: "CHF",
+		{"TerritoryList", map[string]any{"data": []territory.Territory{{Code: "CH", Name: "Schweiz", Currency: "CHF",
 			VATRate: 8.1, Locale: "de-CH", TimeZone: "Europe/Zurich", CountryCodes: []string{"CH"}}}}},
 		{"Problem", httpapi.Problem{Type: "/problems/not-found", Title: "Not found", Status: 404, Instance: "/api/leads/x"}},
 		{"Problem", httpapi.Problem{Type: "/problems/invalid-transition", Title: "t", Status: 409, Detail: "d",
-			Instance: "/api/leads/x", Errors: []lead.FieldError{{Field: "status", Message: "m"}},
+			Instance: "/api/leads/x", Errors: []httpapi.FieldError{{Field: "status", Message: "m"}},
 			AllowedTransitions: []lead.Status{lead.StatusActive}, CurrentStatus: lead.StatusRegistered}},
 		{"Health", map[string]any{"status": "UP", "checks": []any{}}},
 		{"Health", map[string]any{"status": "DOWN", "checks": []any{

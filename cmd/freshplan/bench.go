@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +18,9 @@ import (
 // inside each business transaction) on a scratch database of its own, at
 // full speed and at a fixed rate, and prints the report (table and JSON).
 func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := newFlagSet("bench", "bench [--writers 8] [--duration 10s] [--rate 1000]\n\n"+
+		"Measures the event pipeline against the naive design (pg_notify inside each transaction)\n"+
+		"on a scratch database and prints the report as a table and JSON.")
 	writers := fs.Int("writers", 8, "concurrent writers")
 	duration := fs.Duration("duration", 10*time.Second, "measuring window per run")
 	rate := fs.Int("rate", 1000, "events/s of the fixed-rate runs")

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -63,10 +65,30 @@ func main() {
 		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return // the flag set printed the usage; asking for it is no failure
+	}
 	if err != nil {
 		log.Error("freshplan "+cmd+" failed", "error", err)
 		os.Exit(1)
 	}
+}
+
+// newFlagSet returns the flag set of a subcommand. Its usage is text (the
+// synopsis first, without "freshplan") and the flags; -h or --help prints
+// it and makes Parse return flag.ErrHelp, which main treats as success.
+func newFlagSet(name, text string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: freshplan %s\n", text)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(fs.Output(), "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
 }
 
 // newLogger writes JSON through the redacting handler, so no full e-mail

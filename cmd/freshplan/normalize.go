@@ -4,21 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/freshplan/leads/internal/config"
-	"github.com/freshplan/leads/internal/event"
-	"github.com/freshplan/leads/internal/lead"
-	"github.com/freshplan/leads/internal/metric"
 )
 
 // normalizeCmd re-normalizes the existing leads (after a change of the
 // normalization rules or of the phone-number library).
 func normalizeCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("normalize", flag.ContinueOnError)
+	fs := newFlagSet("normalize", "normalize --backfill [--batch 500]\n\nRe-normalizes every lead in short batches (after a change of the rules).")
 	backfill := fs.Bool("backfill", false, "re-normalize every existing lead")
 	batch := fs.Int("batch", 500, "leads per transaction")
 	if err := fs.Parse(args); err != nil {
@@ -32,9 +27,11 @@ func normalizeCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 		return err
 	}
 	defer pool.Close()
-	m := metric.New()
-	svc := lead.NewService(pool, event.NewPublisher(pool, m, log, false), m, time.Now, log)
-	res, err := svc.Backfill(ctx, *batch)
+	svc, err := wire(ctx, cfg, pool, nil, log)
+	if err != nil {
+		return err
+	}
+	res, err := svc.leads.Backfill(ctx, *batch)
 	if err != nil {
 		return err
 	}

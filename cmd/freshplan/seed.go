@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"log/slog"
 	"os"
 
@@ -12,7 +11,7 @@ import (
 )
 
 func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs := newFlagSet("seed", "seed --demo\n\nLoads the demo users, leads and activities (once) and prints how to get each user's token.")
 	demoData := fs.Bool("demo", false, "load demo users, leads and activities")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -3,28 +3,23 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
-	"github.com/freshplan/leads/api"
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/demo"
-	"github.com/freshplan/leads/internal/event"
-	"github.com/freshplan/leads/internal/httpapi"
-	"github.com/freshplan/leads/internal/idempotency"
-	"github.com/freshplan/leads/internal/lead"
-	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
-	"github.com/freshplan/leads/internal/user"
 )
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlagSet("serve", "serve [--demo] [--dev-auth] [--addr :8080]\n\n"+
+		"Migrates, then serves the API until SIGTERM, which drains open requests.")
 	demoData := fs.Bool("demo", false, "load demo data and accept development tokens")
 	fs.BoolVar(&cfg.DevAuth, "dev-auth", cfg.DevAuth, "accept HS256 development tokens (never in production)")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
@@ -37,7 +32,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	cfg, err := resolveDatabase(ctx, cfg, log)
+	// Bind first: a taken port should fail before minutes of migration and
+	// seeding, not after.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("http: cannot listen on %q; choose a free address with FRESHPLAN_ADDR or --addr: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	cfg, err = resolveDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -53,26 +55,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err != nil {
 		return err
 	}
-	metrics := metric.New()
-	pub := event.NewPublisher(pool, metrics, log, cfg.AllowUnauthenticatedPublisher)
-	bus := event.NewBus(event.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName,
-		Disabled: !cfg.Features.CrossModuleEvents}, pool, metrics, log)
-	leads := lead.NewService(pool, pub, metrics, time.Now, log)
-	users := user.NewDirectory(pool, time.Now)
+	svc, err := wire(ctx, cfg, pool, verifier, log)
+	if err != nil {
+		return err
+	}
 	if *demoData {
 		if err := demo.Seed(ctx, pool, log, os.Stdout); err != nil {
 			return err
 		}
 	}
-	go pub.RunRelay(ctx)
-	go func() { _ = bus.Run(ctx) }()
-	go event.RunRetention(ctx, pool, cfg.EventRetention, time.Hour, log)
-	go idempotency.RunCleanup(ctx, pool, 10*time.Minute, log)
-	deps := httpapi.Deps{Events: bus, Leads: leads, Users: users, Verifier: verifier, Pool: pool, Log: log, OpenAPI: api.OpenAPI}
-	if cfg.Features.Prometheus {
-		deps.Metrics = metrics
-	}
-	return listen(ctx, cfg, log, httpapi.New(deps))
+	svc.background(ctx)
+	return listen(ctx, cfg, log, ln, svc.handler)
 }
 
 func newVerifier(ctx context.Context, cfg config.Config, log *slog.Logger) (auth.Verifier, error) {
@@ -92,13 +85,19 @@ func newVerifier(ctx context.Context, cfg config.Config, log *slog.Logger) (auth
 	return chain, nil
 }
 
-// listen serves until ctx ends (SIGTERM), then drains open requests.
-func listen(ctx context.Context, cfg config.Config, log *slog.Logger, h http.Handler) error {
-	srv := &http.Server{Addr: cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second,
+// listen serves on ln until ctx ends (SIGTERM), then drains open requests.
+func listen(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", cfg.Addr, "dev_auth", cfg.DevAuth)
+	go func() { errc <- srv.Serve(ln) }()
+	url := baseURL(cfg.Addr, ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "url", url, "dev_auth", cfg.DevAuth)
+	if cfg.DevAuth {
+		// A developer reads stdout, next to the demo users' token commands;
+		// production reads the JSON log.
+		fmt.Printf("Serving on %s; try: curl -H \"Authorization: Bearer $TOKEN\" %s/api/leads\n", url, url)
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http: %w", err)
@@ -111,4 +110,19 @@ func listen(ctx context.Context, cfg config.Config, log *slog.Logger, h http.Han
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// baseURL is the URL a client on this machine uses for the listen address
+// addr, bound at bound: the configured host, or localhost when it names
+// every interface, with the bound port (so ":0" shows the real one).
+func baseURL(addr string, bound net.Addr) string {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	port := "80"
+	if tcp, ok := bound.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

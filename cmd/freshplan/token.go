@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,7 +17,8 @@ func (l *listFlag) Set(s string) error { *l = append(*l, strings.Split(s, ",")..
 
 // token prints a development JWT signed with FRESHPLAN_DEV_JWT_SECRET.
 func token(cfg config.Config, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs := newFlagSet("token", "token --user U --role SALES|MANAGER|ADMIN --territory DE [--territory CH] [--ttl 8h]\n\n"+
+		"Prints an HS256 development token, accepted by serve --dev-auth (or --demo).")
 	user := fs.String("user", "", "user id (sub)")
 	name := fs.String("name", "", "display name")
 	email := fs.String("email", "", "e-mail address")

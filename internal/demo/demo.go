@@ -17,9 +17,11 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
+	"github.com/freshplan/leads/internal/territory"
 	"github.com/freshplan/leads/internal/user"
 )
 
@@ -54,7 +56,12 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, out io.Writ
 	if !seeded {
 		quiet := slog.New(slog.DiscardHandler)
 		m := metric.New()
-		svc := lead.NewService(pool, event.NewPublisher(pool, m, quiet, false), m, clock.now, quiet)
+		territories, err := territory.Load(ctx, pool)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		svc := lead.NewService(lead.Deps{Pool: pool, Publisher: event.NewPublisher(pgnotify.NewRelay(pool), m, quiet, false, clock.now),
+			Metrics: m, Territories: territories, Now: clock.now, Log: quiet})
 		if err := seedLeads(ctx, svc, clock); err != nil {
 			return err
 		}
@@ -155,7 +162,9 @@ func walk(ctx context.Context, svc *lead.Service, admin auth.Principal, l *lead.
 
 var (
 	prefixes = []string{"Gasthaus", "Hotel", "Restaurant", "Café", "Kantine", "Catering", "Bistro", "Brauhaus", "Landgasthof", "Trattoria"}
-	names    = []string{"Zur Linde", "Alpenblick", "Müller", "Am See", "Sonnenhof", "Krone", "Adler", "Post", "Schützenhaus", "Rössli", "Stern", "Bergblick"}
+	// No "Müller" or "Adler": the README's walkthrough creates "Café Müller AG"
+	// and "Hotel Adler", which must not meet a similar demo name.
+	names    = []string{"Zur Linde", "Alpenblick", "Rebstock", "Am See", "Sonnenhof", "Krone", "Hirschen", "Post", "Schützenhaus", "Rössli", "Stern", "Bergblick"}
 	suffixes = []string{"GmbH", "AG", "", "KG", "e.K.", "GmbH & Co. KG", ""}
 	cities   = map[string][]string{"DE": {"Berlin", "München", "Hamburg", "Köln", "Leipzig"}, "CH": {"Zürich", "Bern", "Basel", "Luzern"}, "AT": {"Wien", "Graz", "Salzburg", "Innsbruck"}}
 	dialing  = map[string]string{"DE": "+49 30 ", "CH": "+41 44 ", "AT": "+43 1 "}
@@ -177,12 +186,12 @@ func fakeLead(rng *rand.Rand, i int, country, owner string) lead.CreateInput {
 }
 
 func printLogins(out io.Writer) {
-	fmt.Fprintln(out, "Demo users (get a token with the command shown, then: curl -H \"Authorization: Bearer $TOKEN\" http://localhost:8080/api/leads):")
+	fmt.Fprintln(out, "Demo users (get a token with the command shown, in the repository's root: TOKEN=$(go run ./cmd/freshplan token ...)):")
 	for _, u := range Users {
 		args := ""
 		for _, t := range u.Territories {
 			args += " --territory " + t
 		}
-		fmt.Fprintf(out, "  %-16s %-8s %-9s  freshplan token --user %s --role %s%s\n", u.ID, u.Roles[0], strings.Join(u.Territories, ","), u.ID, u.Roles[0], args)
+		fmt.Fprintf(out, "  %-16s %-8s %-9s  go run ./cmd/freshplan token --user %s --role %s%s\n", u.ID, u.Roles[0], strings.Join(u.Territories, ","), u.ID, u.Roles[0], args)
 	}
 }

@@ -42,6 +42,25 @@ func ListParked(ctx context.Context, pool *pgxpool.Pool) ([]Parked, error) {
 	return out, nil
 }
 
+// CountParked returns the number of parked events per consumer.
+func CountParked(ctx context.Context, pool *pgxpool.Pool) (map[string]int, error) {
+	out := map[string]int{}
+	err := postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT consumer, count(*) FROM parked_event GROUP BY consumer`)
+		if err != nil {
+			return err
+		}
+		var name string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&name, &n}, func() error { out[name] = n; return nil })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("event: count parked: %w", err)
+	}
+	return out, nil
+}
+
 // Replay makes a shared consumer process the outbox from id `from` on
 // again: its position moves back, and the processed keys and parked entries
 // of that range are cleared, so the running service redoes them.

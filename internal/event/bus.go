@@ -2,14 +2,12 @@ package event
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/maypok86/otter/v2/stats"
 
@@ -18,13 +16,8 @@ import (
 	"github.com/freshplan/leads/internal/postgres"
 )
 
-// Config tunes the listener and consumers; zero values take the defaults.
+// Config tunes the Bus; zero values take the defaults.
 type Config struct {
-	// ConnString is the database of the LISTEN connection.
-	ConnString string
-	// ApplicationName names the LISTEN connection (default freshplan-listener),
-	// so operators and tests can find it in pg_stat_activity.
-	ApplicationName string
 	PollInterval    time.Duration // safety net for a lost hint (1 s)
 	BackoffMin      time.Duration // first reconnect delay (100 ms)
 	BackoffMax      time.Duration // reconnect delay cap (10 s)
@@ -43,9 +36,6 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
-	if c.ApplicationName == "" {
-		c.ApplicationName = "freshplan-listener"
-	}
 	def(&c.PollInterval, time.Second)
 	def(&c.BackoffMin, 100*time.Millisecond)
 	def(&c.BackoffMax, 10*time.Second)
@@ -60,34 +50,39 @@ func (c *Config) defaults() {
 }
 
 // Bus reads the outbox for this replica and hands events to its consumers.
+// It keeps the position, deduplicates and dispatches; the hints that wake
+// it come from a Listener.
 type Bus struct {
-	cfg     Config
-	pool    *pgxpool.Pool
-	metrics *metric.Set
-	log     *slog.Logger
-	dedupe  *dedupe
-	stats   *statsCounter
+	cfg      Config
+	pool     *pgxpool.Pool
+	listener Listener
+	metrics  *metric.Set
+	log      *slog.Logger
+	now      func() time.Time
+	dedupe   *dedupe
+	stats    *statsCounter
 
 	local  []*localConsumer
 	shared []*sharedConsumer
 
 	pos            Position // owned by the listener goroutine
 	connected      atomic.Bool
+	caughtUp       atomic.Bool // the first catch-up after start is done
 	disconnectedAt atomic.Int64
 	lastID         atomic.Int64
-	lagEvents      atomic.Int64 // measured by the gauges loop
+	lagEvents      atomic.Int64 // measured by Probe
 	sharedWake     chan struct{}
 	// Reconnected is signalled after each (re)connect and catch-up; tests wait on it.
 	Reconnected chan struct{}
 }
 
-// NewBus returns a Bus; register consumers before Run.
-func NewBus(cfg Config, pool *pgxpool.Pool, metrics *metric.Set, log *slog.Logger) *Bus {
+// NewBus returns a Bus woken by l; register consumers before Run. now is the clock.
+func NewBus(cfg Config, pool *pgxpool.Pool, l Listener, metrics *metric.Set, log *slog.Logger, now func() time.Time) *Bus {
 	cfg.defaults()
 	sc := &statsCounter{counter: stats.NewCounter()}
-	b := &Bus{cfg: cfg, pool: pool, metrics: metrics, log: log, stats: sc, dedupe: newDedupe(200_000, time.Hour, sc),
-		sharedWake: make(chan struct{}, 1), Reconnected: make(chan struct{}, 16)}
-	b.disconnectedAt.Store(time.Now().UnixNano())
+	b := &Bus{cfg: cfg, pool: pool, listener: l, metrics: metrics, log: log, now: now, stats: sc,
+		dedupe: newDedupe(200_000, time.Hour, sc), sharedWake: make(chan struct{}, 1), Reconnected: make(chan struct{}, 16)}
+	b.disconnectedAt.Store(now().UnixNano())
 	return b
 }
 
@@ -104,7 +99,6 @@ func (b *Bus) Shared(name string, h SharedHandler) {
 // Run listens and dispatches until ctx ends.
 func (b *Bus) Run(ctx context.Context) error {
 	go b.runShared(ctx)
-	go b.gauges(ctx)
 	first := true
 	attempt := 0
 	for {
@@ -128,73 +122,59 @@ func (b *Bus) setConnected(up bool) {
 	if up {
 		b.metrics.ListenerUp.Set(1)
 	} else if b.connected.Load() {
-		b.disconnectedAt.Store(time.Now().UnixNano())
+		b.disconnectedAt.Store(b.now().UnixNano())
 		b.metrics.ListenerUp.Set(0)
 	}
 	b.connected.Store(up)
 }
 
-// session is one LISTEN connection's life: LISTEN, then catch up, then wait
-// — in that order, so nothing committed between the two is missed.
+// session is one subscription's life: listen, then catch up, then wait —
+// in that order, so nothing committed between the two is missed.
 func (b *Bus) session(ctx context.Context, first *bool, attempt *int) error {
-	cfg, err := pgx.ParseConfig(b.cfg.ConnString)
+	sub, err := b.listener.Listen(ctx)
 	if err != nil {
-		return fmt.Errorf("event: listener config: %w", err)
+		return err
 	}
-	cfg.RuntimeParams["application_name"] = b.cfg.ApplicationName
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	conn, err := pgx.ConnectConfig(cctx, cfg)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("event: listener connect: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	// Every event is hinted on ChannelEvents; ChannelDashboard is for
-	// listeners that want only the cockpit's events. Listening to both
-	// would wake this reader twice per batch.
-	if _, err := conn.Exec(ctx, "LISTEN "+ChannelEvents); err != nil {
-		return fmt.Errorf("event: listen: %w", err)
-	}
+	defer func() { _ = sub.Close(context.WithoutCancel(ctx)) }()
 	if *first {
 		// Local consumers start from the tail: they hold in-memory state
 		// that begins with this process.
-		if b.pos, err = Tail(ctx, conn); err != nil {
+		if b.pos, err = Tail(ctx, b.pool); err != nil {
 			return err
 		}
 		*first = false
 	}
-	if err := b.drain(ctx, conn, time.Now()); err != nil {
+	if err := b.drain(ctx, b.now()); err != nil {
 		return err
 	}
+	b.caughtUp.Store(true)
 	b.setConnected(true)
 	*attempt = 0
-	b.log.InfoContext(ctx, "event listener connected", "application_name", b.cfg.ApplicationName)
+	b.log.InfoContext(ctx, "event listener connected")
 	select {
 	case b.Reconnected <- struct{}{}:
 	default:
 	}
 	for {
-		wctx, cancel := context.WithTimeout(ctx, b.cfg.PollInterval)
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
+		err := sub.Wait(ctx, b.cfg.PollInterval)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err != nil && !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("event: wait: %w", err)
+		if err != nil {
+			return err
 		}
-		// A hint or the poll: read what is new. The read is also the ping.
-		if err := b.drain(ctx, conn, time.Now()); err != nil {
+		// A hint or the poll: read what is new.
+		if err := b.drain(ctx, b.now()); err != nil {
 			return err
 		}
 	}
 }
 
 // drain reads until nothing new is left and dispatches every event.
-func (b *Bus) drain(ctx context.Context, conn *pgx.Conn, received time.Time) error {
+func (b *Bus) drain(ctx context.Context, received time.Time) error {
 	for {
 		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		events, next, more, err := Fetch(fctx, conn, auth.System(), b.pos, b.cfg.BatchSize)
+		events, next, more, err := Fetch(fctx, b.pool, auth.System(), b.pos, b.cfg.BatchSize)
 		cancel()
 		if err != nil {
 			return err
@@ -230,9 +210,28 @@ func (b *Bus) dispatch(ctx context.Context, d Delivered, received time.Time) {
 // disconnected for longer than the grace period.
 func (b *Bus) Health(ctx context.Context) (up bool, data map[string]any) {
 	connected := b.connected.Load()
-	down := time.Since(time.Unix(0, b.disconnectedAt.Load()))
+	down := b.now().Sub(time.Unix(0, b.disconnectedAt.Load()))
 	up = connected || down < b.cfg.DisconnectGrace
-	return up, map[string]any{"connected": connected, "lagEvents": b.lagEvents.Load()}
+	return up, map[string]any{"connected": connected, "caughtUp": b.caughtUp.Load(), "lagEvents": b.lagEvents.Load()}
+}
+
+// Probe refreshes the Bus's polled gauges: the dedupe cache, this replica's
+// lag and the parked events per consumer. It is a metric.Probe.
+func (b *Bus) Probe(ctx context.Context) error {
+	s := b.stats.counter.Snapshot()
+	b.metrics.DedupeEntries.Set(float64(b.dedupe.cache.EstimatedSize()))
+	b.metrics.DedupeHitRate.Set(s.HitRatio())
+	// Before the first catch-up this replica has read nothing on purpose
+	// (it starts at the tail): what lies behind that is not its lag.
+	if b.caughtUp.Load() {
+		lag, err := b.lag(ctx)
+		if err != nil {
+			return err
+		}
+		b.lagEvents.Store(lag)
+		b.metrics.OutboxLag.Set(float64(lag))
+	}
+	return b.probeParked(ctx)
 }
 
 // lag counts the committed events this replica has not read yet.
@@ -241,29 +240,24 @@ func (b *Bus) lag(ctx context.Context) (int64, error) {
 	err := postgres.InTx(ctx, b.pool, auth.System(), func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT count(*) FROM event_outbox WHERE id > $1`, b.lastID.Load()).Scan(&n)
 	})
-	return n, err
+	if err != nil {
+		return 0, fmt.Errorf("event: lag: %w", err)
+	}
+	return n, nil
 }
 
-// gauges refreshes the polled metrics every few seconds.
-func (b *Bus) gauges(ctx context.Context) {
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	for {
-		s := b.stats.counter.Snapshot()
-		b.metrics.DedupeEntries.Set(float64(b.dedupe.cache.EstimatedSize()))
-		b.metrics.DedupeHitRate.Set(s.HitRatio())
-		if lag, err := b.lag(ctx); err == nil {
-			b.lagEvents.Store(lag)
-			b.metrics.OutboxLag.Set(float64(lag))
-		}
-		var usage float64
-		if err := b.pool.QueryRow(ctx, `SELECT pg_notification_queue_usage()`).Scan(&usage); err == nil {
-			b.metrics.NotifyQueueUsage.Set(usage)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// probeParked sets freshplan_parked_events for every consumer of this Bus,
+// zero included, so an alert can tell "none parked" from "not measured".
+func (b *Bus) probeParked(ctx context.Context) error {
+	counts, err := CountParked(ctx, b.pool)
+	if err != nil {
+		return err
 	}
+	for _, c := range b.local {
+		b.metrics.ParkedEvents.WithLabelValues(c.name).Set(float64(counts[c.name]))
+	}
+	for _, c := range b.shared {
+		b.metrics.ParkedEvents.WithLabelValues(c.name).Set(float64(counts[c.name]))
+	}
+	return nil
 }

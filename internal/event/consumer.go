@@ -108,7 +108,7 @@ func (b *Bus) runLocal(ctx context.Context, c *localConsumer, d Delivered, recei
 }
 
 func (b *Bus) observe(d Delivered, received time.Time) {
-	now := time.Now()
+	now := b.now()
 	b.metrics.EventsConsumed.WithLabelValues(d.Type, Module, "success").Inc()
 	b.metrics.EventLatency.WithLabelValues(d.Type, "notify_process").Observe(ms(now.Sub(received)))
 	b.metrics.EventLatency.WithLabelValues(d.Type, "end_to_end").Observe(ms(now.Sub(d.CreatedAt)))

@@ -19,22 +19,15 @@ import (
 	"time"
 )
 
-// Event types of SPEC §5.
-const (
-	TypeCreated           = "lead.created"
-	TypeStatusChanged     = "lead.status_changed"
-	TypeActivityAdded     = "lead.activity_added"
-	TypeAssigned          = "lead.assigned"
-	TypeFollowUpProcessed = "lead.followup.processed"
-)
-
 // Source is the CloudEvents source of every event of this module.
 const Source = "/freshplan/leads"
 
 // Module labels metrics of this module's events.
 const Module = "leads"
 
-// Envelope is the CloudEvents 1.0 structured JSON form of an event.
+// Envelope is the CloudEvents 1.0 structured JSON form of an event. The
+// extension names are the wire contract shared with the Java consumers
+// (leadversion is the subject's version), so they stay as they are.
 type Envelope struct {
 	SpecVersion     string          `json:"specversion"`
 	ID              string          `json:"id"`
@@ -45,7 +38,7 @@ type Envelope struct {
 	DataContentType string          `json:"datacontenttype"`
 	IdempotencyKey  string          `json:"idempotencykey"`
 	Territory       string          `json:"territory,omitempty"`
-	LeadVersion     int             `json:"leadversion,omitempty"`
+	SubjectVersion  int             `json:"leadversion,omitempty"`
 	CorrelationID   string          `json:"correlationid,omitempty"`
 	CausationID     string          `json:"causationid,omitempty"`
 	Data            json.RawMessage `json:"data"`

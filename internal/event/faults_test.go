@@ -12,6 +12,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/postgres"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
@@ -32,25 +33,31 @@ func TestListenerSurvivesKilledConnectionAndRestart(t *testing.T) {
 	local, shared := newRecorder(t), newRecorder(t)
 	bus, stop := f.startBus(t, local, shared, event.Config{BackoffMin: 20 * time.Millisecond})
 
-	// Writers commit continuously while the listener is killed twice.
+	// Writers commit continuously while the listener is killed twice, each
+	// time after it has delivered some of their events.
 	var mu sync.Mutex
 	var ids []string
 	var wg sync.WaitGroup
+	writing := make(chan struct{})
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 25 {
+			for {
+				select {
+				case <-writing:
+					return
+				default:
+				}
 				got := f.publish(t, 1)
 				mu.Lock()
 				ids = append(ids, got...)
 				mu.Unlock()
-				time.Sleep(5 * time.Millisecond)
 			}
 		}()
 	}
-	for range 2 {
-		time.Sleep(80 * time.Millisecond)
+	for round := range 2 {
+		local.waitForTotal(t, 20*(round+1), 10*time.Second)
 		require.Equal(t, 1, terminateListener(t, f.db, f.appName))
 		select {
 		case <-bus.Reconnected:
@@ -58,10 +65,12 @@ func TestListenerSurvivesKilledConnectionAndRestart(t *testing.T) {
 			t.Fatal("listener did not reconnect")
 		}
 	}
+	local.waitForTotal(t, local.total()+20, 10*time.Second) // writes go on after the reconnect
+	close(writing)
 	wg.Wait()
 	local.waitFor(t, ids, 10*time.Second)
 	shared.waitFor(t, ids, 10*time.Second)
-	time.Sleep(1200 * time.Millisecond)
+	f.barrier(t, local, shared)
 	local.requireExactlyOnce(t, ids)
 	shared.requireExactlyOnce(t, ids)
 
@@ -77,9 +86,12 @@ func TestListenerSurvivesKilledConnectionAndRestart(t *testing.T) {
 	after := f.publish(t, 5)
 	local2.waitFor(t, after, 5*time.Second)
 	shared2.waitFor(t, after, 5*time.Second)
-	time.Sleep(1200 * time.Millisecond)
+	f.barrier(t, local2, shared2)
 	shared2.requireExactlyOnce(t, append(down, after...))
 	local2.requireExactlyOnce(t, after)
+	for _, id := range append(ids, down...) {
+		require.Zero(t, local2.count(id), "the restarted local consumer starts at the tail")
+	}
 	for _, id := range ids {
 		require.Zero(t, shared2.count(id), "the restarted shared consumer does not redo old work")
 	}
@@ -99,23 +111,23 @@ func TestDuplicateDeliveryIsProcessedOnce(t *testing.T) {
 	f.db.Exec(t, `UPDATE event_consumer SET last_id = 0, in_flight = '{}', snapshot_xmax = NULL`)
 	more := f.publish(t, 1) // wakes the consumer
 	shared.waitFor(t, more, 5*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	f.barrier(t, shared)
 	shared.requireExactlyOnce(t, append(ids, more...))
-	require.Equal(t, float64(3), testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(event.TypeStatusChanged, event.Module, "duplicate")))
+	require.Equal(t, float64(3), testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(testType, event.Module, "duplicate")))
 }
 
 func TestTwoReplicasShareTheWork(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	shared := newRecorder(t)
-	f.startBus(t, nil, shared, event.Config{ApplicationName: f.appName + "-a"})
-	f.startBus(t, nil, shared, event.Config{ApplicationName: f.appName + "-b"})
+	f.startBus(t, nil, shared, event.Config{}, f.appName+"-a")
+	f.startBus(t, nil, shared, event.Config{}, f.appName+"-b")
 	var ids []string
 	for range 10 {
 		ids = append(ids, f.publish(t, 10)...)
 	}
 	shared.waitFor(t, ids, 10*time.Second)
-	time.Sleep(1200 * time.Millisecond)
+	f.barrier(t, shared)
 	shared.requireExactlyOnce(t, ids)
 }
 
@@ -124,8 +136,9 @@ func TestFailingEventIsParkedAndTheRestGoesOn(t *testing.T) {
 	f := newFixture(t)
 	ok := newRecorder(t)
 	bad := f.publish(t, 1)[0]
-	cfg := event.Config{ConnString: f.db.URL, ApplicationName: f.appName, RetryAttempts: 3, RetryBackoff: time.Millisecond}
-	bus := event.NewBus(cfg, f.db.Pool, f.metrics, f.log)
+	cfg := event.Config{RetryAttempts: 3, RetryBackoff: time.Millisecond}
+	bus := event.NewBus(cfg, f.db.Pool, pgnotify.NewListener(pgnotify.Config{ConnString: f.db.URL, ApplicationName: f.appName}),
+		f.metrics, f.log, time.Now)
 	var attempts int
 	var mu sync.Mutex
 	bus.Shared("picky", func(ctx context.Context, tx pgx.Tx, d event.Delivered) error {
@@ -137,9 +150,7 @@ func TestFailingEventIsParkedAndTheRestGoesOn(t *testing.T) {
 		}
 		return ok.shared(ctx, tx, d)
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = bus.Run(ctx) }()
+	f.run(t, bus)
 	good := f.publish(t, 3)
 	ok.waitFor(t, good, 5*time.Second)
 	mu.Lock()
@@ -150,7 +161,9 @@ func TestFailingEventIsParkedAndTheRestGoesOn(t *testing.T) {
 		return f.db.Pool.QueryRow(t.Context(), `SELECT attempts FROM parked_event WHERE consumer = 'picky' AND event_id = $1`, bad).Scan(&parked) == nil
 	}, 5*time.Second, 20*time.Millisecond, "the failing event is parked")
 	require.Equal(t, 3, parked)
-	require.Equal(t, float64(1), testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(event.TypeStatusChanged, event.Module, "failure")))
+	require.Equal(t, float64(1), testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(testType, event.Module, "failure")))
+	require.NoError(t, bus.Probe(t.Context()))
+	require.Equal(t, float64(1), testutil.ToFloat64(f.metrics.ParkedEvents.WithLabelValues("picky")), "the parked gauge counts it")
 }
 
 func TestDisabledConsumersCountAndSkip(t *testing.T) {
@@ -160,7 +173,7 @@ func TestDisabledConsumersCountAndSkip(t *testing.T) {
 	f.startBus(t, local, shared, event.Config{Disabled: true})
 	ids := f.publish(t, 4)
 	require.Eventually(t, func() bool {
-		return testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(event.TypeStatusChanged, event.Module, "disabled")) == 8
+		return testutil.ToFloat64(f.metrics.EventsConsumed.WithLabelValues(testType, event.Module, "disabled")) == 8
 	}, 5*time.Second, 20*time.Millisecond, "local and shared count every event as disabled")
 	for _, id := range ids {
 		require.Zero(t, local.count(id))
@@ -178,18 +191,19 @@ func TestUnauthenticatedPublishIsRefused(t *testing.T) {
 		return f.pub.Write(t.Context(), tx, "", sampleEvent("DE", 1))
 	})
 	require.ErrorIs(t, err, event.ErrUnauthenticated)
-	require.Equal(t, float64(1), testutil.ToFloat64(f.metrics.EventsPublished.WithLabelValues(event.TypeStatusChanged, event.Module, "unauthenticated")))
+	require.Equal(t, float64(1), testutil.ToFloat64(f.metrics.EventsPublished.WithLabelValues(testType, event.Module, "unauthenticated")))
 
-	open := event.NewPublisher(f.db.Pool, f.metrics, f.log, true)
+	open := event.NewPublisher(f.relay, f.metrics, f.log, true, time.Now)
 	require.NoError(t, postgres.InTx(t.Context(), f.db.Pool, auth.System(), func(tx pgx.Tx) error {
 		return open.Write(t.Context(), tx, "", sampleEvent("DE", 1))
 	}), "allowed only with the tests-only switch")
 }
 
 // TestLongTransactionElsewhereDoesNotDelayDelivery holds a transaction
-// (with an xid) open for a minute in another database of the same server,
-// which pins the server-wide xmin, and checks that events keep arriving
-// within a second while only the durable watermark stands still.
+// (with an xid) open in another database of the same server, which pins
+// the server-wide xmin, and checks that events written one after another
+// keep arriving within a second while only the durable watermark stands
+// still.
 func TestLongTransactionElsewhereDoesNotDelayDelivery(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -202,24 +216,20 @@ func TestLongTransactionElsewhereDoesNotDelayDelivery(t *testing.T) {
 
 	shared := newRecorder(t)
 	f.startBus(t, nil, shared, event.Config{})
-	hold := time.Minute
-	if testing.Short() {
-		hold = 5 * time.Second
-	}
-	end := time.Now().Add(hold)
 	var worst time.Duration
-	for time.Now().Before(end) {
+	for range 30 {
 		start := time.Now()
 		ids := f.publish(t, 1)
 		shared.waitFor(t, ids, 5*time.Second)
 		worst = max(worst, time.Since(start))
-		time.Sleep(250 * time.Millisecond)
 	}
 	require.Less(t, worst, time.Second, "delivery was delayed by a transaction in another database")
-	var watermark string
+	var watermark, stillPinned string
 	require.NoError(t, f.db.Pool.QueryRow(t.Context(), `SELECT watermark::text FROM event_consumer`).Scan(&watermark))
+	require.NoError(t, tx.QueryRow(t.Context(), `SELECT pg_current_xact_id()::text`).Scan(&stillPinned))
+	require.Equal(t, pinned, stillPinned, "the long transaction is still open")
 	require.LessOrEqual(t, watermark, pinned, "the watermark waits for the long transaction")
-	t.Logf("held a transaction open for %s; slowest delivery %s; watermark %s <= pinned xid %s", hold, worst, watermark, pinned)
+	t.Logf("30 events past an open transaction; slowest delivery %s; watermark %s <= pinned xid %s", worst, watermark, pinned)
 }
 
 // waitForPosition waits until consumer has committed a position past the
@@ -232,4 +242,28 @@ func (f *fixture) waitForPosition(t *testing.T, consumer string, ids []string) {
 			FROM event_consumer c WHERE c.name = $1`, consumer, ids).Scan(&passed)
 		return err == nil && passed
 	}, 10*time.Second, 10*time.Millisecond, "consumer %s did not commit its position", consumer)
+}
+
+// TestLagCountsOnlyWhatThisReplicaHasNotRead: a replica starts at the tail,
+// so the events written before it started are not its lag, and readiness
+// must not report a backlog after every deploy.
+func TestLagCountsOnlyWhatThisReplicaHasNotRead(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.publish(t, 5)
+	local := newRecorder(t)
+	bus, stop := f.startBus(t, local, nil, event.Config{})
+	require.NoError(t, bus.Probe(t.Context()))
+	require.Zero(t, testutil.ToFloat64(f.metrics.OutboxLag))
+	_, data := bus.Health(t.Context())
+	require.Equal(t, true, data["caughtUp"])
+	require.EqualValues(t, 0, data["lagEvents"])
+
+	// Read, then written while the bus is stopped: only these are its lag.
+	ids := f.publish(t, 3)
+	local.waitFor(t, ids, 5*time.Second)
+	stop()
+	f.publish(t, 2)
+	require.NoError(t, bus.Probe(t.Context()))
+	require.Equal(t, float64(2), testutil.ToFloat64(f.metrics.OutboxLag))
 }

@@ -24,30 +24,3 @@ const TimeLayout = "2006-01-02T15:04:05.000000Z"
 
 // FormatTime formats t for keys and event data.
 func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(TimeLayout) }
-
-// Key strings of SPEC §5, built only from event data.
-
-// StatusChangedKey is leadId|oldStatus|newStatus|changedAt.
-func StatusChangedKey(leadID uuid.UUID, from, to string, at time.Time) uuid.UUID {
-	return NameUUID(leadID.String() + "|" + from + "|" + to + "|" + FormatTime(at))
-}
-
-// FollowUpKey is leadId|followUpType|dueAt.
-func FollowUpKey(leadID uuid.UUID, followUpType string, due time.Time) uuid.UUID {
-	return NameUUID(leadID.String() + "|" + followUpType + "|" + FormatTime(due))
-}
-
-// CreatedKey is leadId|lead.created|createdAt.
-func CreatedKey(leadID uuid.UUID, at time.Time) uuid.UUID {
-	return NameUUID(leadID.String() + "|" + TypeCreated + "|" + FormatTime(at))
-}
-
-// ActivityAddedKey is activityId|lead.activity_added.
-func ActivityAddedKey(activityID uuid.UUID) uuid.UUID {
-	return NameUUID(activityID.String() + "|" + TypeActivityAdded)
-}
-
-// AssignedKey is leadId|lead.assigned|changedAt.
-func AssignedKey(leadID uuid.UUID, at time.Time) uuid.UUID {
-	return NameUUID(leadID.String() + "|" + TypeAssigned + "|" + FormatTime(at))
-}

@@ -4,19 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/freshplan/leads/internal/metric"
-)
-
-// Channels of the NOTIFY hints.
-const (
-	ChannelEvents    = "cross_module_events"
-	ChannelDashboard = "dashboard_updates"
 )
 
 // Publisher writes events into business transactions and, after they
@@ -25,28 +19,30 @@ type Publisher struct {
 	metrics   *metric.Set
 	log       *slog.Logger
 	allowAnon bool
+	now       func() time.Time
 
-	pool    *pgxpool.Pool
-	wake    chan struct{}
-	mu      sync.Mutex
-	pending []pendingHint
+	notifier Notifier
+	wake     chan struct{}
+	mu       sync.Mutex
+	pending  []pendingHint
 }
 
 const maxPendingHints = 8192
 
 type pendingHint struct {
-	typ       string
-	dashboard bool
-	at        time.Time
+	typ    string
+	topics []string
+	at     time.Time
 }
 
-// NewPublisher returns a Publisher. allowAnon is the tests-only switch
-// freshplan.security.allow-unauthenticated-publisher.
-func NewPublisher(pool *pgxpool.Pool, metrics *metric.Set, log *slog.Logger, allowAnon bool) *Publisher {
+// NewPublisher returns a Publisher whose relay hints through n. allowAnon
+// is the tests-only switch freshplan.security.allow-unauthenticated-publisher;
+// now is the clock.
+func NewPublisher(n Notifier, metrics *metric.Set, log *slog.Logger, allowAnon bool, now func() time.Time) *Publisher {
 	if allowAnon {
 		log.Warn("allow-unauthenticated-publisher is ON: events without an acting user are accepted; for tests only")
 	}
-	return &Publisher{pool: pool, metrics: metrics, log: log, allowAnon: allowAnon, wake: make(chan struct{}, 1)}
+	return &Publisher{notifier: n, metrics: metrics, log: log, allowAnon: allowAnon, now: now, wake: make(chan struct{}, 1)}
 }
 
 // Write adds events to the outbox within tx, in a round trip of their own.
@@ -87,17 +83,17 @@ func (p *Publisher) Queue(b *pgx.Batch, actor string, events ...Event) error {
 }
 
 // Committed is called after the transaction that wrote events committed:
-// it counts them and asks the relay for one hint per channel.
+// it counts them and asks the relay for the hints.
 func (p *Publisher) Committed(events []Event) {
 	if len(events) == 0 {
 		return
 	}
-	now := time.Now()
+	now := p.now()
 	p.mu.Lock()
 	for _, e := range events {
 		// Bounded: without a running relay (tools, tests) hints must not pile up.
 		if len(p.pending) < maxPendingHints {
-			p.pending = append(p.pending, pendingHint{typ: e.Type, dashboard: e.Dashboard, at: now})
+			p.pending = append(p.pending, pendingHint{typ: e.Type, topics: e.Topics, at: now})
 		}
 	}
 	p.mu.Unlock()
@@ -111,10 +107,10 @@ func (p *Publisher) Committed(events []Event) {
 }
 
 // RunRelay sends the hints until ctx ends. Commits that arrive while a
-// NOTIFY is on its way are covered by the next one, so there is at most one
-// NOTIFY per channel per batch, never one per row, and never inside the
-// business transaction (which would serialize every commit on the server's
-// notify lock).
+// hint is on its way are covered by the next one, so there is at most one
+// hint per topic per batch, never one per row, and never inside the
+// business transaction (with NOTIFY that would serialize every commit on
+// the server's notify lock).
 func (p *Publisher) RunRelay(ctx context.Context) {
 	for {
 		select {
@@ -126,23 +122,20 @@ func (p *Publisher) RunRelay(ctx context.Context) {
 		batch := p.pending
 		p.pending = nil
 		p.mu.Unlock()
-		dashboard := false
+		var topics []string
 		for _, h := range batch {
-			dashboard = dashboard || h.dashboard
+			for _, t := range h.topics {
+				if !slices.Contains(topics, t) {
+					topics = append(topics, t)
+				}
+			}
 		}
-		// The hint's own transaction need not wait for a disk flush: the
-		// events it announces are durable already, and a lost hint is
-		// covered by the listeners' poll.
-		sql := `SELECT set_config('synchronous_commit', 'off', true), pg_notify('` + ChannelEvents + `', '')`
-		if dashboard {
-			sql += `, pg_notify('` + ChannelDashboard + `', '')`
-		}
-		if _, err := p.pool.Exec(ctx, sql); err != nil {
+		if err := p.notifier.Notify(ctx, topics); err != nil {
 			// The listeners' poll finds the events anyway; only latency suffers.
-			p.log.WarnContext(ctx, "event relay: notify failed", "error", err)
+			p.log.WarnContext(ctx, "event relay: hint failed", "error", err)
 			continue
 		}
-		done := time.Now()
+		done := p.now()
 		for _, h := range batch {
 			p.metrics.EventLatency.WithLabelValues(h.typ, "publish_notify").Observe(ms(done.Sub(h.at)))
 		}

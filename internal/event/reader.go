@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/postgres"
@@ -31,17 +32,15 @@ type Position struct {
 
 // Delivered is an event as read from the outbox.
 type Delivered struct {
-	ID            int64 // outbox position; the SSE id and feed cursor
-	Envelope      Envelope
-	Raw           json.RawMessage
-	Type          string
-	LeadID        *uuid.UUID
-	LeadVersion   int
-	Territory     string
-	Owner         string
-	Collaborators []string
-	Dashboard     bool
-	CreatedAt     time.Time
+	ID             int64 // outbox position; the SSE id and feed cursor
+	Envelope       Envelope
+	Raw            json.RawMessage
+	Type           string
+	Subject        uuid.UUID // uuid.Nil when the event has none
+	SubjectVersion int
+	Audience       Audience
+	Topics         []string
+	CreatedAt      time.Time
 }
 
 // fetchSQL reads rows above LastID (at most $3) plus the rows of the
@@ -49,8 +48,8 @@ type Delivered struct {
 // read them in, all in one statement so they agree.
 const fetchSQL = `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s)
 SELECT pg_snapshot_xmin(snap.s)::text, pg_snapshot_xmax(snap.s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(snap.s) x),
-	o.id, o.type, o.lead_id, o.lead_version, o.territory, o.owner_user_id, o.collaborator_user_ids,
-	o.dashboard, o.envelope, o.created_at
+	o.id, o.type, o.subject_id, o.subject_version, o.territory, o.owner_user_id, o.collaborator_user_ids,
+	o.topics, o.envelope, o.created_at
 FROM snap LEFT JOIN LATERAL (
 	(SELECT * FROM event_outbox WHERE id > $1 ORDER BY id LIMIT $3)
 	UNION ALL
@@ -86,21 +85,24 @@ func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limi
 		var id *int64
 		var d Delivered
 		var typ, territory, owner *string
+		var subject *uuid.UUID
 		var version *int32
-		var dashboard *bool
 		var createdAt *time.Time
-		if err := rows.Scan(&xmin, &next.Xmax, &next.InFlight, &id, &typ, &d.LeadID, &version, &territory, &owner,
-			&d.Collaborators, &dashboard, &d.Raw, &createdAt); err != nil {
+		if err := rows.Scan(&xmin, &next.Xmax, &next.InFlight, &id, &typ, &subject, &version, &territory, &owner,
+			&d.Audience.Collaborators, &d.Topics, &d.Raw, &createdAt); err != nil {
 			return nil, pos, false, fmt.Errorf("event: fetch scan: %w", err)
 		}
 		next.Watermark, _ = strconv.ParseUint(xmin, 10, 64)
 		if id == nil {
 			continue // no rows: the snapshot alone
 		}
-		d.ID, d.Type, d.Territory, d.Owner = *id, *typ, deref(territory), deref(owner)
-		d.Dashboard, d.CreatedAt = *dashboard, *createdAt
+		d.ID, d.Type, d.CreatedAt = *id, *typ, *createdAt
+		d.Audience.Territory, d.Audience.Owner = deref(territory), deref(owner)
+		if subject != nil {
+			d.Subject = *subject
+		}
 		if version != nil {
-			d.LeadVersion = int(*version)
+			d.SubjectVersion = int(*version)
 		}
 		if err := json.Unmarshal(d.Raw, &d.Envelope); err != nil {
 			return nil, pos, false, fmt.Errorf("event: envelope %d: %w", d.ID, err)
@@ -155,4 +157,17 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// Feed reads the outbox for clients, each as their principal sees it.
+type Feed struct{ pool *pgxpool.Pool }
+
+// NewFeed returns a Feed over pool.
+func NewFeed(pool *pgxpool.Pool) *Feed { return &Feed{pool: pool} }
+
+// Read returns up to limit events after pos that p may see, and the
+// position to read on from.
+func (f *Feed) Read(ctx context.Context, p auth.Principal, pos Position, limit int) ([]Delivered, Position, error) {
+	events, next, _, err := Fetch(ctx, f.pool, p, pos, limit)
+	return events, next, err
 }

@@ -47,8 +47,8 @@ func Retain(ctx context.Context, pool *pgxpool.Pool, keep time.Duration, now tim
 	return total, nil
 }
 
-// RunRetention applies Retain every interval until ctx ends.
-func RunRetention(ctx context.Context, pool *pgxpool.Pool, keep, every time.Duration, log *slog.Logger) {
+// RunRetention applies Retain every interval until ctx ends; now is the clock.
+func RunRetention(ctx context.Context, pool *pgxpool.Pool, keep, every time.Duration, now func() time.Time, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -57,7 +57,7 @@ func RunRetention(ctx context.Context, pool *pgxpool.Pool, keep, every time.Dura
 			return
 		case <-t.C:
 		}
-		n, err := Retain(ctx, pool, keep, time.Now())
+		n, err := Retain(ctx, pool, keep, now())
 		if err != nil {
 			log.WarnContext(ctx, "event retention failed", "error", err)
 			continue

@@ -20,7 +20,7 @@ func (b *Bus) runShared(ctx context.Context) {
 	t := time.NewTicker(b.cfg.PollInterval)
 	defer t.Stop()
 	for {
-		received := time.Now()
+		received := b.now()
 		for _, c := range b.shared {
 			for {
 				more, err := b.processShared(ctx, c, received)

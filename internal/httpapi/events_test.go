@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/httpapi"
+	"github.com/freshplan/leads/internal/lead"
 )
 
 type feedPage struct {
@@ -74,14 +77,14 @@ func TestEventFeedShowsOnlyWhatTheCallerMaySee(t *testing.T) {
 		return out
 	}
 	annaFeed := e.feed(anna, "2")
-	require.Equal(t, map[string][]string{annas.ID.String(): {event.TypeCreated, event.TypeStatusChanged, event.TypeActivityAdded}}, subjects(annaFeed))
+	require.Equal(t, map[string][]string{annas.ID.String(): {lead.TypeCreated, lead.TypeStatusChanged, lead.TypeActivityAdded}}, subjects(annaFeed))
 	for i, env := range annaFeed {
-		require.Equal(t, i+1, env.LeadVersion, "events of one lead come in leadversion order")
+		require.Equal(t, i+1, env.SubjectVersion, "events of one lead come in leadversion order")
 		require.Equal(t, "DE", env.Territory)
 		require.Equal(t, env.ID, env.IdempotencyKey)
 		require.NotEmpty(t, env.CorrelationID, "the request id is the correlation id")
 	}
-	require.Equal(t, event.StatusChangedKey(annas.ID, "REGISTERED", "ACTIVE", e.now).String(), annaFeed[1].ID)
+	require.Equal(t, lead.StatusChangedKey(annas.ID, "REGISTERED", "ACTIVE", e.now).String(), annaFeed[1].ID)
 	var changed map[string]any
 	require.NoError(t, json.Unmarshal(annaFeed[1].Data, &changed))
 	require.Equal(t, map[string]any{"leadId": annas.ID.String(), "companyName": "Anna's", "oldStatus": "REGISTERED", "newStatus": "ACTIVE",
@@ -110,18 +113,29 @@ func TestReadinessFollowsTheEventListener(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	quiet := slog.New(slog.DiscardHandler)
-	up := event.NewBus(event.Config{ConnString: e.db.URL, ApplicationName: "ready-" + e.db.Name}, e.db.Pool, e.metrics, quiet)
+	listener := func(url, name string) event.Listener {
+		return pgnotify.NewListener(pgnotify.Config{ConnString: url, ApplicationName: name})
+	}
+	up := event.NewBus(event.Config{}, e.db.Pool, listener(e.db.URL, "ready-"+e.db.Name), e.metrics, quiet, time.Now)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = up.Run(ctx) }()
 	<-up.Reconnected
-	down := event.NewBus(event.Config{ConnString: "postgres://nobody@127.0.0.1:1/none?connect_timeout=1", DisconnectGrace: time.Millisecond},
-		e.db.Pool, e.metrics, quiet)
+	// A listener that never connects: DOWN once the grace period has
+	// passed on the bus's clock.
+	start := time.Now()
+	var mu sync.Mutex
+	later := start
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return later }
+	down := event.NewBus(event.Config{}, e.db.Pool, listener("postgres://nobody@127.0.0.1:1/none?connect_timeout=1", "down"),
+		e.metrics, quiet, clock)
 	go func() { _ = down.Run(ctx) }()
-	time.Sleep(5 * time.Millisecond)
+	mu.Lock()
+	later = start.Add(time.Minute)
+	mu.Unlock()
 
 	for bus, want := range map[*event.Bus]int{up: http.StatusOK, down: http.StatusServiceUnavailable} {
-		h := httpapi.New(httpapi.Deps{Events: bus, Metrics: e.metrics, Pool: e.db.Pool, Log: quiet})
+		h := httpapi.New(httpapi.Deps{Events: bus, Metrics: e.metrics, DB: e.db.Pool, Log: quiet})
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/q/health/ready", nil))
 		require.Equal(t, want, rec.Code, rec.Body.String())
@@ -140,7 +154,7 @@ func TestReadinessFollowsTheEventListener(t *testing.T) {
 		require.Contains(t, body.Checks[1].Data, "lagEvents")
 	}
 	// The metrics endpoint serves the catalog.
-	h := httpapi.New(httpapi.Deps{Events: up, Metrics: e.metrics, Pool: e.db.Pool, Log: quiet})
+	h := httpapi.New(httpapi.Deps{Events: up, Metrics: e.metrics, DB: e.db.Pool, Log: quiet})
 	res := e.doWith(h, "GET", "/q/metrics")
 	require.Equal(t, http.StatusOK, res.Status)
 	require.Contains(t, string(res.Body), "freshplan_listener_connected 1")

@@ -20,10 +20,11 @@ func FuzzDecode(f *testing.F) {
 		for _, dst := range []any{&lead.CreateInput{}, &lead.UpdateInput{}, &lead.ActivityInput{}} {
 			req := httptest.NewRequest("POST", "/api/leads", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			p := decode(httptest.NewRecorder(), req, dst)
-			if p == nil {
+			err := decode(httptest.NewRecorder(), req, dst)
+			if err == nil {
 				continue
 			}
+			p := err.(*Problem)
 			if p.Status < 400 || p.Status > 499 {
 				t.Fatalf("status %d for %q", p.Status, body)
 			}

@@ -22,11 +22,14 @@ import (
 	"github.com/freshplan/leads/api"
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/httpapi"
+	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 	"github.com/freshplan/leads/internal/redact"
+	"github.com/freshplan/leads/internal/territory"
 	"github.com/freshplan/leads/internal/user"
 )
 
@@ -93,15 +96,20 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(redact.NewHandler(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	clock := func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 	e.metrics = metric.New()
+	territories, err := territory.Load(t.Context(), e.db.Pool)
+	require.NoError(t, err)
+	pub := event.NewPublisher(pgnotify.NewRelay(e.db.Pool), e.metrics, log, false, clock)
 	e.handler = httpapi.New(httpapi.Deps{
-		Metrics:  e.metrics,
-		Leads:    lead.NewService(e.db.Pool, event.NewPublisher(e.db.Pool, e.metrics, log, false), e.metrics, clock, log),
-		Users:    user.NewDirectory(e.db.Pool, clock),
-		Verifier: auth.DevVerifier{Secret: []byte(testSecret), Now: clock},
-		Pool:     e.db.Pool,
-		Log:      log,
-		OpenAPI:  api.OpenAPI,
-		Now:      clock,
+		Metrics: e.metrics,
+		Feed:    event.NewFeed(e.db.Pool),
+		Leads: lead.NewService(lead.Deps{Pool: e.db.Pool, Publisher: pub, Metrics: e.metrics, Territories: territories,
+			Hooks: []lead.TxHook{idempotency.NewHook(clock)}, Now: clock, Log: log}),
+		Users:       user.NewDirectory(e.db.Pool, clock),
+		Idempotency: idempotency.NewStore(e.db.Pool, clock),
+		Verifier:    auth.DevVerifier{Secret: []byte(testSecret), Now: clock},
+		DB:          e.db.Pool,
+		Log:         log,
+		OpenAPI:     api.OpenAPI,
 	})
 	return e
 }

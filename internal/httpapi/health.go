@@ -26,7 +26,7 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	db := check{Name: "database", Status: "UP"}
-	if err := s.pool.Ping(ctx); err != nil {
+	if err := s.db.Ping(ctx); err != nil {
 		db.Status = "DOWN"
 		db.Data = map[string]any{"error": "database not reachable"}
 		s.log.WarnContext(ctx, "readiness: database down", "error", err)

@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/lead"
 )
 
 func (e *env) count(t *testing.T, sql string, args ...any) int {
@@ -141,4 +143,47 @@ func TestConcurrentRequestsWithOneKeyCreateOneLead(t *testing.T) {
 	}
 	require.Equal(t, 1, created, "exactly one request ran")
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM leads`))
+}
+
+// TestRefusedCommandsStoreTheirAnswer: a command refused inside its
+// transaction (412 stale version, 409 transition, 404 unknown lead)
+// stores its answer through the transaction hook, with the command's own
+// writes rolled back to the savepoint: the repeat replays the same answer
+// even after the cause went away, and nothing of the refused change exists.
+func TestRefusedCommandsStoreTheirAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	l := e.createLead(anna, map[string]any{"companyName": "Gasthaus Linde"})
+	id := "/api/leads/" + l.ID.String()
+	require.Equal(t, http.StatusOK, e.do("PATCH", id, anna, map[string]any{"city": "Bonn"}, "If-Match", `"1"`).Status)
+
+	cases := []struct {
+		key, method, path, ifMatch string
+		body                       map[string]any
+		status                     int
+	}{
+		{"k-stale", "PATCH", id, `"1"`, map[string]any{"city": "Köln"}, http.StatusPreconditionFailed},
+		{"k-transition", "PATCH", id, `"2"`, map[string]any{"status": "CONVERTED", "city": "Köln"}, http.StatusConflict},
+		{"k-missing", "POST", "/api/leads/" + uuid.NewString() + "/activities", "", map[string]any{"type": "CALL"}, http.StatusNotFound},
+	}
+	for _, c := range cases {
+		headers := []string{"Idempotency-Key", c.key}
+		if c.ifMatch != "" {
+			headers = append(headers, "If-Match", c.ifMatch)
+		}
+		first := e.do(c.method, c.path, anna, c.body, headers...)
+		require.Equal(t, c.status, first.Status, c.key)
+		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM idempotency_key WHERE key = $1 AND status = $2`, c.key, c.status),
+			"%s: the answer is stored", c.key)
+		again := e.do(c.method, c.path, anna, c.body, headers...)
+		require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"), c.key)
+		require.Equal(t, first.Status, again.Status, c.key)
+		require.Equal(t, first.Body, again.Body, c.key)
+	}
+	var got lead.Lead
+	e.do("GET", id, anna, nil).json(t, &got)
+	require.Equal(t, 2, got.Version, "no refused change was written")
+	require.Equal(t, "Bonn", *got.City)
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM activities WHERE lead_id = $1`, l.ID), "only the CREATED activity")
 }

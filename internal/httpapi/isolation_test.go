@@ -13,6 +13,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/territory"
 )
 
 type leadPage struct {
@@ -72,7 +73,7 @@ func TestTerritoryAndOwnerIsolation(t *testing.T) {
 
 	// Territories: only one's own.
 	var terr struct {
-		Data []lead.Territory `json:"data"`
+		Data []territory.Territory `json:"data"`
 	}
 	e.do("GET", "/api/territories", anna, nil).json(t, &terr)
 	require.Len(t, terr.Data, 1)

@@ -3,46 +3,42 @@ package httpapi
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/freshplan/leads/internal/lead"
 )
 
-func (s *server) createLead(w http.ResponseWriter, r *http.Request) {
+func (s *server) createLead(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var in lead.CreateInput
-	if p := decode(w, r, &in); p != nil {
-		writeProblem(w, r, p)
-		return
+	if err := decode(w, r, &in); err != nil {
+		return reply{}, err
 	}
-	render := leadResponse(http.StatusCreated)
-	bindRenderer(r, render)
+	render := leadReply(http.StatusCreated)
+	s.bindClaim(r, render)
 	l, err := s.leads.Create(r.Context(), principal(r), in)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	respond(w, render(l))
+	return render(l), nil
 }
 
-func (s *server) getLead(w http.ResponseWriter, r *http.Request) {
-	id, p := pathID(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
+func (s *server) getLead(w http.ResponseWriter, r *http.Request) (reply, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return reply{}, err
 	}
 	l, err := s.leads.Get(r.Context(), principal(r), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	tag := etag(l.Version)
-	w.Header().Set("ETag", tag)
-	w.Header().Set("Cache-Control", "private, no-cache")
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagListContains(inm, tag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
+		return reply{status: http.StatusNotModified, header: map[string]string{"ETag": tag, "Cache-Control": "private, no-cache"}}, nil
 	}
-	writeJSON(w, http.StatusOK, l)
+	return jsonReply(http.StatusOK, l, "ETag", tag, "Cache-Control", "private, no-cache"), nil
 }
 
 func etagListContains(header, tag string) bool {
@@ -68,180 +64,136 @@ func newPage[T any](data []T, page, size, total int) listPage[T] {
 	return listPage[T]{Data: data, Page: page, Size: size, Total: total, TotalPages: (total + size - 1) / size}
 }
 
-func (s *server) listLeads(w http.ResponseWriter, r *http.Request) {
-	q, p := listQuery(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
+func (s *server) listLeads(w http.ResponseWriter, r *http.Request) (reply, error) {
+	q, err := listQuery(r)
+	if err != nil {
+		return reply{}, err
 	}
 	list, total, err := s.leads.List(r.Context(), principal(r), q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, newPage(list, q.Page, q.Size, total))
+	return jsonReply(http.StatusOK, newPage(list, q.Page, q.Size, total)), nil
 }
 
 // listQuery parses the list filters, sort and paging; every bad value is
 // named in the problem.
-func listQuery(r *http.Request) (lead.ListQuery, *Problem) {
-	v := r.URL.Query()
-	q := lead.ListQuery{Sort: "createdAt", Desc: true}
-	var fields []lead.FieldError
-	if s := v.Get("status"); s != "" {
-		st := lead.Status(strings.ToUpper(s))
+func listQuery(r *http.Request) (lead.ListQuery, error) {
+	p := queryParams(r)
+	q := lead.ListQuery{Sort: "createdAt", Desc: true, Owner: p.text("owner", 255), Q: p.text("q", 200)}
+	if s := p.text("status", 50); s != nil {
+		st := lead.Status(strings.ToUpper(*s))
 		if !slices.Contains(lead.Statuses, st) {
-			fields = append(fields, lead.FieldError{Field: "status", Message: "must be a lead status"})
+			p.bad("status", "must be a lead status")
 		}
 		q.Status = &st
 	}
-	if s := v.Get("territory"); s != "" {
-		t := strings.ToUpper(s)
+	if s := p.text("territory", 50); s != nil {
+		t := strings.ToUpper(*s)
 		if len(t) != 2 || strings.Trim(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			fields = append(fields, lead.FieldError{Field: "territory", Message: "must be a territory code like DE"})
+			p.bad("territory", "must be a territory code like DE")
 		}
 		q.Territory = &t
 	}
-	if s := v.Get("owner"); s != "" {
-		q.Owner = &s
-	}
-	if s := strings.TrimSpace(v.Get("q")); s != "" {
-		if len(s) > 200 {
-			fields = append(fields, lead.FieldError{Field: "q", Message: "must be at most 200 characters"})
-		}
-		q.Q = &s
-	}
-	if s := v.Get("sort"); s != "" {
+	if s := p.q.Get("sort"); s != "" {
 		field, dir, _ := strings.Cut(s, ",")
-		q.Sort = field
-		q.Desc = strings.EqualFold(dir, "desc")
+		q.Sort, q.Desc = field, strings.EqualFold(dir, "desc")
 		if !slices.Contains(lead.SortFields(), field) {
-			fields = append(fields, lead.FieldError{Field: "sort", Message: "must be one of " + strings.Join(lead.SortFields(), ", ")})
+			p.bad("sort", "must be one of "+strings.Join(lead.SortFields(), ", "))
 		}
 		if dir != "" && !strings.EqualFold(dir, "asc") && !q.Desc {
-			fields = append(fields, lead.FieldError{Field: "sort", Message: "direction must be asc or desc"})
+			p.bad("sort", "direction must be asc or desc")
 		}
 	}
-	page, size, p := pageParams(r)
-	if p != nil {
-		fields = append(fields, p.Errors...)
-	}
-	if fields != nil {
-		return q, invalid(fields...)
-	}
-	q.Page, q.Size = page, size
-	return q, nil
+	q.Page, q.Size = p.page()
+	return q, p.err()
 }
 
-func (s *server) updateLead(w http.ResponseWriter, r *http.Request) {
-	id, p := pathID(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	version, p := ifMatchVersion(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
+func (s *server) updateLead(w http.ResponseWriter, r *http.Request) (reply, error) {
+	id, version, err := leadAndVersion(r)
+	if err != nil {
+		return reply{}, err
 	}
 	var in lead.UpdateInput
-	if p := decode(w, r, &in); p != nil {
-		writeProblem(w, r, p)
-		return
+	if err := decode(w, r, &in); err != nil {
+		return reply{}, err
 	}
-	render := leadResponse(http.StatusOK)
-	bindRenderer(r, render)
+	render := leadReply(http.StatusOK)
+	s.bindClaim(r, render)
 	l, err := s.leads.Update(r.Context(), principal(r), id, version, in)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	respond(w, render(l))
+	return render(l), nil
 }
 
-func (s *server) deleteLead(w http.ResponseWriter, r *http.Request) {
-	id, p := pathID(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
+func (s *server) deleteLead(w http.ResponseWriter, r *http.Request) (reply, error) {
+	id, version, err := leadAndVersion(r)
+	if err != nil {
+		return reply{}, err
 	}
-	version, p := ifMatchVersion(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	bindRenderer(r, noContent)
+	s.bindClaim(r, noContent)
 	if err := s.leads.Delete(r.Context(), principal(r), id, version); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	respond(w, noContent(nil))
+	return noContent(nil), nil
 }
 
-func (s *server) addActivity(w http.ResponseWriter, r *http.Request) {
-	id, p := pathID(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	var in lead.ActivityInput
-	if p := decode(w, r, &in); p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	bindRenderer(r, activityResponse)
-	a, err := s.leads.AddActivity(r.Context(), principal(r), id, in)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	respond(w, activityResponse(a))
-}
-
-func (s *server) listActivities(w http.ResponseWriter, r *http.Request) {
-	id, p := pathID(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	page, size, p := pageParams(r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	list, total, err := s.leads.Activities(r.Context(), principal(r), id, page, size)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newPage(list, page, size, total))
-}
-
-func (s *server) territories(w http.ResponseWriter, r *http.Request) {
-	list, err := s.leads.Territories(r.Context(), principal(r))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": list})
-}
-
-func (s *server) duplicates(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	opt := func(name string) *string {
-		if x := strings.TrimSpace(v.Get(name)); x != "" {
-			return &x
-		}
-		return nil
-	}
-	q := lead.DuplicateQuery{CompanyName: opt("companyName"), City: opt("city"), Email: opt("email"), Phone: opt("phone"), CountryCode: "DE"}
-	if c := opt("countryCode"); c != nil {
+func (s *server) duplicates(w http.ResponseWriter, r *http.Request) (reply, error) {
+	p := queryParams(r)
+	q := lead.DuplicateQuery{CompanyName: p.text("companyName", 255), City: p.text("city", 255), Email: p.text("email", 254),
+		Phone: p.text("phone", 50), CountryCode: "DE"}
+	if c := p.text("countryCode", 2); c != nil {
 		q.CountryCode = *c
+	}
+	if err := p.err(); err != nil {
+		return reply{}, err
 	}
 	list, err := s.leads.Duplicates(r.Context(), principal(r), q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": list})
+	return jsonReply(http.StatusOK, map[string]any{"data": list}), nil
 }
+
+// leadReply renders a lead with its ETag (and Location when created).
+func leadReply(status int) func(any) reply {
+	return func(v any) reply {
+		l := v.(*lead.Lead)
+		h := []string{"ETag", etag(l.Version)}
+		if status == http.StatusCreated {
+			h = append(h, "Location", "/api/leads/"+l.ID.String())
+		}
+		return jsonReply(status, l, h...)
+	}
+}
+
+func noContent(any) reply { return reply{status: http.StatusNoContent, header: map[string]string{}} }
+
+func leadAndVersion(r *http.Request) (id uuid.UUID, version int, err error) {
+	if id, err = pathID(r); err != nil {
+		return id, 0, err
+	}
+	version, err = ifMatchVersion(r)
+	return id, version, err
+}
+
+// ifMatchVersion reads the lead version from a strong If-Match ETag.
+func ifMatchVersion(r *http.Request) (int, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return 0, newProblem(http.StatusPreconditionRequired, "precondition-required", "Precondition required",
+			"Send If-Match with the lead's ETag, so a concurrent change is not overwritten.")
+	}
+	if h == "*" {
+		return lead.AnyVersion, nil
+	}
+	v, err := strconv.Atoi(strings.Trim(h, `"`))
+	if err != nil || !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) || v < 1 {
+		return 0, newProblem(http.StatusPreconditionFailed, "precondition-failed", "Precondition failed",
+			"If-Match must be the lead's strong ETag, like \"3\".")
+	}
+	return v, nil
+}
+
+func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }

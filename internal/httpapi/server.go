@@ -6,28 +6,30 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/user"
 )
 
-// Deps is what the HTTP layer needs from the rest of the service.
+// Deps is what the HTTP layer needs from the rest of the service, built
+// in main: services, never the pool.
 type Deps struct {
-	Metrics  *metric.Set // nil: no /q/metrics
-	Events   EventHealth // nil: no lead-event-handler check
-	Leads    *lead.Service
-	Users    *user.Directory
-	Verifier auth.Verifier
-	Pool     *pgxpool.Pool
-	Log      *slog.Logger
-	OpenAPI  []byte
-	Now      func() time.Time // nil: time.Now
+	Metrics     *metric.Set // nil: no /q/metrics
+	Events      EventHealth // nil: no lead-event-handler check
+	Feed        *event.Feed
+	Leads       *lead.Service
+	Users       *user.Directory
+	Idempotency *idempotency.Store
+	Verifier    auth.Verifier
+	DB          Pinger
+	Log         *slog.Logger
+	OpenAPI     []byte
 }
 
 // EventHealth reports the event listener for readiness.
@@ -35,27 +37,33 @@ type EventHealth interface {
 	Health(ctx context.Context) (up bool, data map[string]any)
 }
 
+// Pinger answers whether the database is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 type server struct {
 	metrics  *metric.Set
 	events   EventHealth
+	feed     *event.Feed
 	leads    *lead.Service
 	users    *user.Directory
+	idem     *idempotency.Store
 	verifier auth.Verifier
-	pool     *pgxpool.Pool
+	db       Pinger
 	log      *slog.Logger
 	openapi  []byte
-	now      func() time.Time
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
-	s := &server{metrics: d.Metrics, events: d.Events, leads: d.Leads, users: d.Users, verifier: d.Verifier, pool: d.Pool, log: d.Log, openapi: d.OpenAPI, now: d.Now}
-	if s.now == nil {
-		s.now = time.Now
-	}
+	s := &server{metrics: d.Metrics, events: d.Events, feed: d.Feed, leads: d.Leads, users: d.Users, idem: d.Idempotency,
+		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI}
 	mux := http.NewServeMux()
-	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.authenticate(h)) }
-	change := func(pattern string, h http.HandlerFunc) { api(pattern, s.idempotent(h)) }
+	api := func(pattern string, h handlerFunc) { mux.HandleFunc(pattern, s.authenticate(s.handle(h))) }
+	change := func(pattern string, h handlerFunc) {
+		mux.HandleFunc(pattern, s.authenticate(s.idempotent(s.handle(h))))
+	}
 	change("POST /api/leads", s.createLead)
 	api("GET /api/leads", s.listLeads)
 	api("GET /api/leads/duplicates", s.duplicates)

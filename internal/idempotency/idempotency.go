@@ -2,9 +2,14 @@
 //
 // The key is recorded in the business transaction itself, before the
 // change, and the response is stored in the same transaction after it: the
-// change and its stored response commit together or not at all. A repeat
+// change and its stored response commit together or not at all. A refused
+// command (404, 409, 412, 422) stores its answer in the same transaction
+// too, after the command's writes were rolled back to a savepoint. A repeat
 // that arrives while the first request runs blocks on the first one's
 // uncommitted row (up to 5 s) and then replays, or gets 409.
+//
+// The claim joins the lead commands as a lead.TxHook: the HTTP layer puts
+// it into the request's context, the hook finds it there.
 package idempotency
 
 import (
@@ -22,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/postgres"
 )
 
@@ -70,19 +76,24 @@ type Claim struct {
 	UserID      string
 	Key         string
 	Fingerprint string
-	now         func() time.Time
 	render      func(result any) Response
+	renderError func(err error) Response
 	stored      *Response
 	outcome     error
 }
 
-// Outcome is why Begin refused the key (a *ReplayError, ErrMismatch or
+// NewClaim starts a claim for a request.
+func NewClaim(userID, key, fingerprint string) *Claim {
+	return &Claim{UserID: userID, Key: key, Fingerprint: fingerprint}
+}
+
+// Outcome is why the key was refused (a *ReplayError, ErrMismatch or
 // ErrInProgress), or nil.
 func (c *Claim) Outcome() error { return c.outcome }
 
 type claimKey struct{}
 
-// WithClaim puts c into ctx for the service's transaction to find.
+// WithClaim puts c into ctx for the Hook to find.
 func WithClaim(ctx context.Context, c *Claim) context.Context {
 	return context.WithValue(ctx, claimKey{}, c)
 }
@@ -93,17 +104,38 @@ func FromContext(ctx context.Context) *Claim {
 	return c
 }
 
-// Render tells the claim how the handler answers a successful result, so
-// the service's transaction can store that answer before it commits.
-func (c *Claim) Render(fn func(result any) Response) { c.render = fn }
+// Render tells the claim how the request answers a successful result and a
+// refused one, so the command's transaction can store that answer before
+// it commits.
+func (c *Claim) Render(ok func(result any) Response, refused func(err error) Response) {
+	c.render, c.renderError = ok, refused
+}
 
 // Stored is the response written in the business transaction, if any.
 func (c *Claim) Stored() *Response { return c.stored }
 
-// Begin records the key in tx before the change. When the key exists it
+// Hook is the claim as a lead.TxHook.
+type Hook struct{ now func() time.Time }
+
+// NewHook returns the hook; now is the clock.
+func NewHook(now func() time.Time) Hook { return Hook{now: now} }
+
+// Begin records the request's key before the command's writes; a request
+// without a claim has no part in the command.
+func (h Hook) Begin(ctx context.Context, tx pgx.Tx, _ string) (lead.TxStep, error) {
+	c := FromContext(ctx)
+	if c == nil {
+		return nil, nil
+	}
+	if err := c.begin(ctx, tx, h.now()); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// begin records the key in tx before the change. When the key exists it
 // returns a *ReplayError, ErrMismatch or ErrInProgress and tx must roll back.
-func (c *Claim) Begin(ctx context.Context, tx pgx.Tx) error {
-	now := c.now()
+func (c *Claim) begin(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT set_config('lock_timeout', $1, true)`, fmt.Sprintf("%dms", WaitFor.Milliseconds()))
 	// An expired row is taken over; a live one stops the insert. The insert
@@ -136,12 +168,12 @@ func (c *Claim) Begin(ctx context.Context, tx pgx.Tx) error {
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	c.outcome = c.existing(ctx, tx)
+	c.outcome = c.existing(ctx, tx, now)
 	return c.outcome
 }
 
-func (c *Claim) existing(ctx context.Context, tx pgx.Tx) error {
-	stored, fingerprint, err := Lookup(ctx, tx, c.UserID, c.Key, c.now())
+func (c *Claim) existing(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	stored, fingerprint, err := lookup(ctx, tx, c.UserID, c.Key, now)
 	if err != nil {
 		return err
 	}
@@ -154,12 +186,29 @@ func (c *Claim) existing(ctx context.Context, tx pgx.Tx) error {
 	return &ReplayError{Response: *stored}
 }
 
-// Finish stores the response for result in tx, before it commits.
-func (c *Claim) Finish(ctx context.Context, tx pgx.Tx, result any) error {
+// Done stores the response for result in tx, before it commits.
+func (c *Claim) Done(ctx context.Context, tx pgx.Tx, result any) error {
 	if c.render == nil {
 		return errors.New("idempotency: no renderer for this request")
 	}
-	r := c.render(result)
+	return c.store(ctx, tx, c.render(result))
+}
+
+// Failed stores the answer to a refused command, so a repeat gets the same
+// one. A server error is not an answer: it rolls everything back, and the
+// client may retry with the same key.
+func (c *Claim) Failed(ctx context.Context, tx pgx.Tx, err error) error {
+	if c.renderError == nil {
+		return err
+	}
+	r := c.renderError(err)
+	if r.Status >= 500 {
+		return err
+	}
+	return c.store(ctx, tx, r)
+}
+
+func (c *Claim) store(ctx context.Context, tx pgx.Tx, r Response) error {
 	if err := save(ctx, tx, c.UserID, c.Key, r); err != nil {
 		return err
 	}
@@ -167,10 +216,10 @@ func (c *Claim) Finish(ctx context.Context, tx pgx.Tx, result any) error {
 	return nil
 }
 
-// Lookup returns the live record of key: its stored response (nil while
+// lookup returns the live record of key: its stored response (nil while
 // the first request still runs) and its fingerprint; fingerprint "" when
 // there is none.
-func Lookup(ctx context.Context, tx pgx.Tx, userID, key string, now time.Time) (*Response, string, error) {
+func lookup(ctx context.Context, tx pgx.Tx, userID, key string, now time.Time) (*Response, string, error) {
 	var fingerprint string
 	var status *int
 	var header map[string]string
@@ -190,36 +239,60 @@ func Lookup(ctx context.Context, tx pgx.Tx, userID, key string, now time.Time) (
 }
 
 func save(ctx context.Context, tx pgx.Tx, userID, key string, r Response) error {
-	if r.Header == nil {
-		r.Header = map[string]string{}
-	}
 	_, err := tx.Exec(ctx, `UPDATE idempotency_key SET status = $3, headers = $4, body = $5 WHERE user_id = $1 AND key = $2`,
-		userID, key, r.Status, r.Header, r.Body)
+		userID, key, r.Status, nonNilHeader(r.Header), r.Body)
 	if err != nil {
 		return fmt.Errorf("idempotency: store response: %w", err)
 	}
 	return nil
 }
 
-// StoreOutcome stores a response of a request that changed nothing (a 4xx
-// before or instead of the business transaction), in tx of its own.
-func StoreOutcome(ctx context.Context, tx pgx.Tx, c *Claim, r Response) error {
-	now := c.now()
-	_, err := tx.Exec(ctx, `INSERT INTO idempotency_key (user_id, key, fingerprint, status, headers, body, created_at, expires_at)
+// Store reads and writes keys outside a command's transaction: the
+// replay before a request runs, and the answers of requests refused before
+// they reached a command.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// NewStore returns a Store; now is the clock.
+func NewStore(pool *pgxpool.Pool, now func() time.Time) *Store { return &Store{pool: pool, now: now} }
+
+// Lookup returns the live record of userID's key, read as p: its stored
+// response (nil while the first request still runs) and its fingerprint
+// ("" when there is none).
+func (s *Store) Lookup(ctx context.Context, p auth.Principal, key string) (resp *Response, fingerprint string, err error) {
+	err = postgres.InTx(ctx, s.pool, p, func(tx pgx.Tx) error {
+		resp, fingerprint, err = lookup(ctx, tx, p.UserID, key, s.now())
+		return err
+	})
+	return resp, fingerprint, err
+}
+
+// StoreOutcome stores the response of a request that changed nothing (a
+// 4xx before the command ran), in a transaction of its own.
+func (s *Store) StoreOutcome(ctx context.Context, p auth.Principal, c *Claim, r Response) error {
+	now := s.now()
+	err := postgres.InTx(ctx, s.pool, p, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO idempotency_key (user_id, key, fingerprint, status, headers, body, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
 			headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
 		WHERE idempotency_key.expires_at <= EXCLUDED.created_at`,
-		c.UserID, c.Key, c.Fingerprint, r.Status, r.Header, r.Body, now, now.Add(TTL))
+			c.UserID, c.Key, c.Fingerprint, r.Status, nonNilHeader(r.Header), r.Body, now, now.Add(TTL))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("idempotency: store outcome: %w", err)
 	}
 	return nil
 }
 
-// NewClaim starts a claim for a request.
-func NewClaim(userID, key, fingerprint string, now func() time.Time) *Claim {
-	return &Claim{UserID: userID, Key: key, Fingerprint: fingerprint, now: now}
+func nonNilHeader(h map[string]string) map[string]string {
+	if h == nil {
+		return map[string]string{}
+	}
+	return h
 }
 
 // ValidKey reports whether k is 1..255 printable ASCII characters.
@@ -246,8 +319,8 @@ func HeaderSubset(h http.Header) map[string]string {
 	return out
 }
 
-// Cleanup deletes expired keys.
-func Cleanup(ctx context.Context, tx pgx.Tx, now time.Time) (int64, error) {
+// cleanup deletes expired keys.
+func cleanup(ctx context.Context, tx pgx.Tx, now time.Time) (int64, error) {
 	tag, err := tx.Exec(ctx, `DELETE FROM idempotency_key WHERE expires_at <= $1`, now)
 	if err != nil {
 		return 0, fmt.Errorf("idempotency: cleanup: %w", err)
@@ -256,7 +329,7 @@ func Cleanup(ctx context.Context, tx pgx.Tx, now time.Time) (int64, error) {
 }
 
 // RunCleanup deletes expired keys every interval until ctx ends.
-func RunCleanup(ctx context.Context, pool *pgxpool.Pool, every time.Duration, log *slog.Logger) {
+func (s *Store) RunCleanup(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -266,8 +339,8 @@ func RunCleanup(ctx context.Context, pool *pgxpool.Pool, every time.Duration, lo
 		case <-t.C:
 		}
 		var n int64
-		err := postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) (err error) {
-			n, err = Cleanup(ctx, tx, time.Now())
+		err := postgres.InTx(ctx, s.pool, auth.System(), func(tx pgx.Tx) (err error) {
+			n, err = cleanup(ctx, tx, s.now())
 			return err
 		})
 		if err != nil {

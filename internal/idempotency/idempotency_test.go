@@ -30,14 +30,13 @@ func TestCleanupRemovesOnlyExpiredKeys(t *testing.T) {
 	now := time.Date(2025, 9, 26, 20, 0, 0, 0, time.UTC)
 	anna := auth.Principal{UserID: "anna", Roles: []auth.Role{auth.RoleSales}, Territories: []string{"DE"}}
 	for i, age := range []time.Duration{25 * time.Hour, time.Hour} {
-		c := NewClaim("anna", []string{"old", "young"}[i], "fp", func() time.Time { return now.Add(-age) })
-		require.NoError(t, postgres.InTx(t.Context(), db.Pool, anna, func(tx pgx.Tx) error {
-			return StoreOutcome(t.Context(), tx, c, Response{Status: 422, Header: map[string]string{}})
-		}))
+		store := NewStore(db.Pool, func() time.Time { return now.Add(-age) })
+		c := NewClaim("anna", []string{"old", "young"}[i], "fp")
+		require.NoError(t, store.StoreOutcome(t.Context(), anna, c, Response{Status: 422}))
 	}
 	var n int64
 	require.NoError(t, postgres.InTx(t.Context(), db.Pool, auth.System(), func(tx pgx.Tx) (err error) {
-		n, err = Cleanup(t.Context(), tx, now)
+		n, err = cleanup(t.Context(), tx, now)
 		return err
 	}))
 	require.EqualValues(t, 1, n)

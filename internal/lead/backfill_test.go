@@ -2,17 +2,12 @@ package lead_test
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/lead"
-	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
@@ -34,9 +29,7 @@ func TestBackfillNormalizesOldRows(t *testing.T) {
 	for i := range 7 {
 		insert("Lead "+string(rune('a'+i)), "", "")
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := metric.New()
-	svc := lead.NewService(db.Pool, event.NewPublisher(db.Pool, m, log, false), m, time.Now, log)
+	svc := newService(t, db)
 	res, err := svc.Backfill(t.Context(), 3)
 	require.NoError(t, err)
 	require.Equal(t, lead.BackfillResult{Scanned: 10, Updated: 9, Conflicts: 1, Invalid: 1}, res)

@@ -30,7 +30,10 @@ type audit struct {
 // Update applies a partial update at the given version.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, version int, in UpdateInput) (*Lead, error) {
 	var changed *Lead
-	out, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error) {
+	explain := func(ctx context.Context, tx pgx.Tx, field string) error {
+		return duplicateOf(changed, id)(ctx, tx, field)
+	}
+	out, err := s.command(ctx, p, id, version, CommandUpdate, explain, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error) {
 		now := s.clock()
 		before := *l
 		ch, err := s.applyUpdate(ctx, tx, p, l, in, now)
@@ -53,9 +56,6 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, ve
 		out, events, b := s.save(ctx, p, l, ch, now)
 		return out, events, b, nil
 	})
-	if field, ok := uniqueField(err); ok && changed != nil {
-		err = s.raceDuplicate(ctx, p, changed, id, field)
-	}
 	s.countConflict(err)
 	return out, err
 }
@@ -64,9 +64,9 @@ func sameValue(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil
 
 // Delete soft-deletes a lead (MANAGER and ADMIN).
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, version int) error {
-	_, err := s.command(ctx, p, id, version, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error) {
+	_, err := s.command(ctx, p, id, version, CommandDelete, nil, func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error) {
 		if !privileged(p) {
-			return nil, nil, nil, fmt.Errorf("%w: only a manager may delete a lead", ErrForbidden)
+			return nil, nil, nil, refuse(ErrForbidden, "only a manager may delete a lead")
 		}
 		now := s.clock()
 		ch := &change{}
@@ -110,13 +110,13 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 		a.Description = *desc
 	}
 	a.Outcome = outcome
-	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
+	err := s.write(ctx, p, write{name: CommandAddActivity, run: func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		if l.Status == StatusDeleted {
-			return nil, nil, nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
+			return nil, nil, nil, refuse(ErrConflict, "the lead is deleted")
 		}
 		ch := &change{activities: []*Activity{a}, events: []pendingEvent{activityAdded(a)}}
 		if a.Meaningful {
@@ -129,7 +129,7 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 		}
 		_, events, b := s.save(ctx, p, l, ch, now)
 		return a, events, b, nil
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}

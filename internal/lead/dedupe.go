@@ -130,18 +130,18 @@ func uniqueField(err error) (string, bool) {
 	return "", false
 }
 
-// raceDuplicate explains a unique violation that a concurrent write caused
-// after the duplicate check passed: the index decided, the answer is 409.
-func (s *Service) raceDuplicate(ctx context.Context, p auth.Principal, l *Lead, exclude uuid.UUID, field string) error {
-	var dup error
-	err := s.inTx(ctx, p, func(tx pgx.Tx) error {
-		dup = hardDuplicate(ctx, tx, l, exclude)
-		return nil
-	})
-	if err == nil && dup != nil {
-		return dup
+// duplicateOf explains a unique violation that a concurrent write caused
+// after l's duplicate check passed: the index decided, the answer is 409,
+// with the colliding lead when the caller may see it.
+func duplicateOf(l *Lead, exclude uuid.UUID) func(ctx context.Context, tx pgx.Tx, field string) error {
+	return func(ctx context.Context, tx pgx.Tx, field string) error {
+		if l != nil {
+			if dup := hardDuplicate(ctx, tx, l, exclude); dup != nil {
+				return dup
+			}
+		}
+		return &DuplicateError{Field: field}
 	}
-	return &DuplicateError{Field: field}
 }
 
 // DuplicateQuery is the input of the duplicates lookup.
@@ -154,7 +154,7 @@ type DuplicateQuery struct {
 // same customer.
 func (s *Service) Duplicates(ctx context.Context, p auth.Principal, q DuplicateQuery) ([]Candidate, error) {
 	v := &ValidationError{}
-	territory := territoryOf(v, strings.ToUpper(q.CountryCode))
+	territory := s.territoryOf(v, strings.ToUpper(q.CountryCode))
 	if q.CompanyName == nil && q.Email == nil && q.Phone == nil {
 		v.add("companyName", "give at least one of companyName, email, phone")
 	}

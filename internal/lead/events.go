@@ -60,24 +60,24 @@ type pendingEvent struct {
 }
 
 func statusChanged(l *Lead, from, to Status, by string, at time.Time, reason string) pendingEvent {
-	return pendingEvent{typ: event.TypeStatusChanged, key: event.StatusChangedKey(l.ID, string(from), string(to), at), at: at,
+	return pendingEvent{typ: TypeStatusChanged, key: StatusChangedKey(l.ID, string(from), string(to), at), at: at,
 		data: statusChangedData{LeadID: l.ID, CompanyName: l.CompanyName, OldStatus: from, NewStatus: to, ChangedBy: by,
 			ChangedAt: event.FormatTime(at), Territory: l.Territory, Reason: reason}}
 }
 
 func activityAdded(a *Activity) pendingEvent {
-	return pendingEvent{typ: event.TypeActivityAdded, key: event.ActivityAddedKey(a.ID), at: a.OccurredAt,
+	return pendingEvent{typ: TypeActivityAdded, key: ActivityAddedKey(a.ID), at: a.OccurredAt,
 		data: activityAddedData{LeadID: a.LeadID, ActivityID: a.ID, Type: a.Type, Meaningful: a.Meaningful,
 			OccurredAt: event.FormatTime(a.OccurredAt), UserID: a.UserID}}
 }
 
 func assigned(l *Lead, from, to string, at time.Time) pendingEvent {
-	return pendingEvent{typ: event.TypeAssigned, key: event.AssignedKey(l.ID, at), at: at, extra: []string{from},
+	return pendingEvent{typ: TypeAssigned, key: AssignedKey(l.ID, at), at: at, extra: []string{from},
 		data: assignedData{LeadID: l.ID, OldOwnerUserID: from, NewOwnerUserID: to, ChangedAt: event.FormatTime(at)}}
 }
 
 func created(l *Lead) pendingEvent {
-	return pendingEvent{typ: event.TypeCreated, key: event.CreatedKey(l.ID, l.CreatedAt), at: l.CreatedAt,
+	return pendingEvent{typ: TypeCreated, key: CreatedKey(l.ID, l.CreatedAt), at: l.CreatedAt,
 		data: createdData{LeadID: l.ID, CompanyName: l.CompanyName, Territory: l.Territory, OwnerUserID: l.OwnerUserID,
 			CreatedBy: l.CreatedBy, CreatedAt: event.FormatTime(l.CreatedAt)}}
 }
@@ -92,9 +92,9 @@ func complete(ctx context.Context, l *Lead, pending []pendingEvent) []event.Even
 				audience = append(audience, u)
 			}
 		}
-		out = append(out, event.Event{Type: p.typ, Key: p.key, LeadID: l.ID, LeadVersion: l.Version,
-			Territory: l.Territory, Owner: l.OwnerUserID, Collaborators: audience, Time: p.at,
-			CorrelationID: event.CorrelationID(ctx), Data: p.data, Dashboard: true})
+		out = append(out, event.Event{Type: p.typ, Key: p.key, Subject: l.ID, SubjectVersion: l.Version,
+			Audience: event.Audience{Territory: l.Territory, Owner: l.OwnerUserID, Collaborators: audience},
+			Topics:   []string{TopicDashboard}, Time: p.at, CorrelationID: event.CorrelationID(ctx), Data: p.data})
 	}
 	return out
 }

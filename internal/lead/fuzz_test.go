@@ -8,7 +8,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/territory"
 )
+
+// testTerritories are the territories of the foundation migration.
+var testTerritories = territory.New([]territory.Territory{
+	{Code: "DE", CountryCodes: []string{"DE"}}, {Code: "CH", CountryCodes: []string{"CH"}}, {Code: "AT", CountryCodes: []string{"AT"}},
+})
 
 // FuzzCreateValidation decodes arbitrary JSON as a create request and runs
 // the validation: it never panics, and what it accepts is well-formed.
@@ -22,7 +28,7 @@ func FuzzCreateValidation(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := &Service{now: func() time.Time { return time.Date(2025, 9, 26, 20, 0, 0, 0, time.UTC) }}
+	s := &Service{territories: testTerritories, now: func() time.Time { return time.Date(2025, 9, 26, 20, 0, 0, 0, time.UTC) }}
 	p := auth.Principal{UserID: "anna", Roles: []auth.Role{auth.RoleManager}, Territories: []string{"AT", "CH", "DE"}}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var in CreateInput
@@ -36,7 +42,7 @@ func FuzzCreateValidation(f *testing.F) {
 		if n := utf8.RuneCountInString(l.CompanyName); n < 1 || n > 255 || !utf8.ValidString(l.CompanyName) {
 			t.Fatalf("accepted company name %q", l.CompanyName)
 		}
-		if _, ok := countryTerritory[l.CountryCode]; !ok || l.Territory != countryTerritory[l.CountryCode] {
+		if want, ok := testTerritories.ForCountry(l.CountryCode); !ok || l.Territory != want {
 			t.Fatalf("accepted country %q territory %q", l.CountryCode, l.Territory)
 		}
 		if l.BusinessType != nil && !slices.Contains(BusinessTypes, *l.BusinessType) {
@@ -66,6 +72,7 @@ func FuzzUpdateValidation(f *testing.F) {
 	}
 	p := auth.Principal{UserID: "mia", Roles: []auth.Role{auth.RoleManager}, Territories: []string{"DE"}}
 	now := time.Date(2025, 9, 26, 20, 0, 0, 0, time.UTC)
+	s := &Service{territories: testTerritories}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var in UpdateInput
 		if json.Unmarshal(body, &in) != nil {
@@ -73,9 +80,9 @@ func FuzzUpdateValidation(f *testing.F) {
 		}
 		l := &Lead{CompanyName: "Hotel Adler", CountryCode: "DE", Territory: "DE", Status: StatusRegistered, Source: "MESSE", OwnerUserID: "anna"}
 		v := &ValidationError{}
-		applyFields(v, l, in)
+		s.applyFields(v, l, in)
 		if v.orNil() == nil {
-			if l.CompanyName == "" || l.Territory != countryTerritory[l.CountryCode] {
+			if want, _ := testTerritories.ForCountry(l.CountryCode); l.CompanyName == "" || l.Territory != want {
 				t.Fatalf("accepted %+v", l)
 			}
 		}

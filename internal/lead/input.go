@@ -79,9 +79,6 @@ type ActivityInput struct {
 	Outcome     *string `json:"outcome"`
 }
 
-// countryTerritory maps a lead's country to its territory (SPEC §1).
-var countryTerritory = map[string]string{"DE": "DE", "CH": "CH", "AT": "AT"}
-
 const maxText = 255
 
 // text validates an optional free-text field: trimmed, blank becomes nil.
@@ -163,11 +160,17 @@ func enum(v *ValidationError, field string, s *string, allowed []string) *string
 	return s
 }
 
-// territoryOf validates a country code and returns the territory it belongs to.
-func territoryOf(v *ValidationError, code string) string {
-	t, ok := countryTerritory[code]
+// territoryOf validates a country code and returns the territory it
+// belongs to (SPEC §1), as the territories table says.
+func (s *Service) territoryOf(v *ValidationError, code string) string {
+	t, ok := s.territories.ForCountry(code)
 	if !ok {
-		v.add("countryCode", "must be DE, CH or AT (ISO 3166 alpha-2)")
+		countries := s.territories.Countries()
+		list := strings.Join(countries, ", ")
+		if n := len(countries); n > 1 {
+			list = strings.Join(countries[:n-1], ", ") + " or " + countries[n-1]
+		}
+		v.add("countryCode", "must be %s (ISO 3166 alpha-2)", list)
 	}
 	return t
 }

@@ -94,6 +94,23 @@ var (
 	ErrConflict = errors.New("lead: conflict")
 )
 
+// Error is a refused command: Kind is one of the sentinel errors, Detail
+// the sentence meant for the client.
+type Error struct {
+	Kind   error
+	Detail string
+}
+
+func (e *Error) Error() string { return e.Kind.Error() + ": " + e.Detail }
+func (e *Error) Unwrap() error { return e.Kind }
+
+// ClientMessage is what the caller is told.
+func (e *Error) ClientMessage() string { return e.Detail }
+
+func refuse(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
 // FieldError names one invalid input field.
 type FieldError struct {
 	Field   string `json:"field"`
@@ -135,3 +152,8 @@ func (e *TransitionError) Error() string {
 }
 
 func (e *TransitionError) Unwrap() error { return ErrConflict }
+
+// ClientMessage is what the caller is told.
+func (e *TransitionError) ClientMessage() string {
+	return string(e.From) + " -> " + string(e.To) + ": " + e.Reason
+}

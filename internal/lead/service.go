@@ -15,24 +15,38 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
-	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
+	"github.com/freshplan/leads/internal/territory"
 )
 
 // Service runs the lead commands and queries, each in one transaction
 // scoped to the caller.
 type Service struct {
-	pool    *pgxpool.Pool
-	pub     *event.Publisher
-	metrics *metric.Set
-	now     func() time.Time
-	log     *slog.Logger
+	pool        *pgxpool.Pool
+	pub         *event.Publisher
+	metrics     *metric.Set
+	territories *territory.Registry
+	hooks       []TxHook
+	now         func() time.Time
+	log         *slog.Logger
 }
 
-// NewService returns a Service; now is the clock (injected for tests).
-func NewService(pool *pgxpool.Pool, pub *event.Publisher, metrics *metric.Set, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{pool: pool, pub: pub, metrics: metrics, now: now, log: log}
+// Deps is what a Service is built from.
+type Deps struct {
+	Pool        *pgxpool.Pool
+	Publisher   *event.Publisher
+	Metrics     *metric.Set
+	Territories *territory.Registry
+	Hooks       []TxHook         // join every command's transaction, in this order
+	Now         func() time.Time // the clock
+	Log         *slog.Logger
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	return &Service{pool: d.Pool, pub: d.Publisher, metrics: d.Metrics, territories: d.Territories,
+		hooks: d.Hooks, now: d.Now, log: d.Log}
 }
 
 // clock returns the current time at PostgreSQL's precision, in UTC.
@@ -42,47 +56,135 @@ func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(pgx.Tx) er
 	return postgres.InTx(ctx, s.pool, p, fn)
 }
 
-// write runs a command. fn reads what it needs and returns its result,
+// write is one command. run reads what it needs and returns its result,
 // its events and the batch of its writes; the outbox insert joins that
 // batch, so a command's writes and events cost one round trip and commit
-// together. The relay hears of the events only after the commit. With an
-// Idempotency-Key the key is recorded first and the response stored last,
-// in the same transaction.
-func (s *Service) write(ctx context.Context, p auth.Principal, fn func(pgx.Tx) (any, []event.Event, *pgx.Batch, error)) error {
-	claim := idempotency.FromContext(ctx)
+// together. explain, when set, answers a write that a unique index refused
+// (a concurrent duplicate that passed the check).
+type write struct {
+	name    string
+	run     func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error)
+	explain func(ctx context.Context, tx pgx.Tx, field string) error
+}
+
+// write runs w in a transaction with the hooks around it. The relay hears
+// of the events only after the commit.
+func (s *Service) write(ctx context.Context, p auth.Principal, w write) error {
 	var events []event.Event
-	err := postgres.InTx(ctx, s.pool, p, func(tx pgx.Tx) error {
-		if claim != nil {
-			if err := claim.Begin(ctx, tx); err != nil {
-				return err
-			}
-		}
-		result, evs, b, err := fn(tx)
+	var refused error // the command failed, and the hooks recorded it
+	err := s.inTx(ctx, p, func(tx pgx.Tx) error {
+		steps, err := s.beginHooks(ctx, tx, w.name)
 		if err != nil {
 			return err
 		}
-		if b == nil {
-			b = &pgx.Batch{}
-		}
-		if err := s.pub.Queue(b, p.UserID, evs...); err != nil {
+		if len(steps) == 0 {
+			_, events, err = s.apply(ctx, tx, p, w)
 			return err
 		}
-		if b.Len() > 0 {
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return fmt.Errorf("lead: write: %w", err)
-			}
+		var result any
+		refused, result, events, err = s.applyWithSteps(ctx, tx, p, w, steps)
+		if err != nil || refused != nil {
+			return err
 		}
-		events = evs
-		if claim != nil {
-			return claim.Finish(ctx, tx, result)
+		for _, st := range steps {
+			if err := st.Done(ctx, tx, result); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	if err != nil {
-		return err
+	switch {
+	case err != nil:
+		return s.explainAfter(ctx, p, w, err)
+	case refused != nil:
+		return refused
 	}
 	s.pub.Committed(events)
 	return nil
+}
+
+func (s *Service) beginHooks(ctx context.Context, tx pgx.Tx, command string) ([]TxStep, error) {
+	var steps []TxStep
+	for _, h := range s.hooks {
+		st, err := h.Begin(ctx, tx, command)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil {
+			steps = append(steps, st)
+		}
+	}
+	return steps, nil
+}
+
+// applyWithSteps runs w behind a savepoint. When w fails, its writes are
+// rolled back to the savepoint and the steps record the failure; refused
+// is then the command's error and the transaction may still commit.
+func (s *Service) applyWithSteps(ctx context.Context, tx pgx.Tx, p auth.Principal, w write, steps []TxStep) (refused error, result any, events []event.Event, err error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("lead: savepoint: %w", err)
+	}
+	result, events, err = s.apply(ctx, sp, p, w)
+	if err == nil {
+		if err = sp.Commit(ctx); err == nil {
+			return nil, result, events, nil
+		}
+	}
+	if rerr := sp.Rollback(ctx); rerr != nil {
+		return nil, nil, nil, errors.Join(err, rerr)
+	}
+	refused = s.explain(ctx, tx, w, err)
+	for _, st := range steps {
+		if ferr := st.Failed(ctx, tx, refused); ferr != nil {
+			return nil, nil, nil, ferr
+		}
+	}
+	return refused, nil, nil, nil
+}
+
+// apply runs w's reads and sends its writes and events in one batch.
+func (s *Service) apply(ctx context.Context, tx pgx.Tx, p auth.Principal, w write) (any, []event.Event, error) {
+	result, events, b, err := w.run(tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b == nil {
+		b = &pgx.Batch{}
+	}
+	if err := s.pub.Queue(b, p.UserID, events...); err != nil {
+		return nil, nil, err
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, nil, fmt.Errorf("lead: write: %w", err)
+		}
+	}
+	return result, events, nil
+}
+
+// explain turns a unique violation of w into the duplicate it is, read in
+// tx (which must be usable); other errors stay as they are.
+func (s *Service) explain(ctx context.Context, tx pgx.Tx, w write, err error) error {
+	field, ok := uniqueField(err)
+	if !ok || w.explain == nil {
+		return err
+	}
+	return w.explain(ctx, tx, field)
+}
+
+// explainAfter is explain for a transaction that was rolled back: the
+// duplicate is looked up in a transaction of its own.
+func (s *Service) explainAfter(ctx context.Context, p auth.Principal, w write, err error) error {
+	if _, ok := uniqueField(err); !ok || w.explain == nil {
+		return err
+	}
+	out := err
+	_ = s.inTx(ctx, p, func(tx pgx.Tx) error {
+		out = s.explain(ctx, tx, w, err)
+		return nil
+	})
+	return out
 }
 
 // Create registers a lead. SALES become its owner; MANAGER and ADMIN may name
@@ -93,7 +195,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		return nil, err
 	}
 	out := &Lead{} // filled when the batch is sent
-	err = s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
+	err = s.write(ctx, p, write{name: CommandCreate, explain: duplicateOf(l, uuid.Nil), run: func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
 		if err := requireKnown(ctx, tx, l.Territory, "ownerUserId", exceptSelf(p, []string{l.OwnerUserID})); err != nil {
 			return nil, nil, nil, err
 		}
@@ -113,10 +215,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		written := *l
 		written.Version = 1
 		return out, complete(ctx, &written, []pendingEvent{created(&written)}), b, nil
-	})
-	if field, ok := uniqueField(err); ok {
-		err = s.raceDuplicate(ctx, p, l, uuid.Nil, field)
-	}
+	}})
 	if err != nil {
 		s.countConflict(err)
 		return nil, err
@@ -154,7 +253,7 @@ func (s *Service) newLead(p auth.Principal, in CreateInput) (*Lead, error) {
 	if in.CountryCode != nil {
 		l.CountryCode = strings.ToUpper(strings.TrimSpace(*in.CountryCode))
 	}
-	l.Territory = territoryOf(v, l.CountryCode)
+	l.Territory = s.territoryOf(v, l.CountryCode)
 	if src := enum(v, "source", in.Source, Sources); src != nil {
 		l.Source = *src
 	}
@@ -198,10 +297,10 @@ func mayCreate(p auth.Principal, l *Lead) error {
 			return nil
 		}
 		if p.InTerritory(l.Territory) {
-			return fmt.Errorf("%w: only a manager may register a lead for another owner", ErrForbidden)
+			return refuse(ErrForbidden, "only a manager may register a lead for another owner")
 		}
 	}
-	return fmt.Errorf("%w: you may not register leads in territory %s", ErrForbidden, l.Territory)
+	return refuse(ErrForbidden, "you may not register leads in territory %s", l.Territory)
 }
 
 // exceptSelf drops the caller from ids: a caller is always known to itself.
@@ -289,22 +388,23 @@ func likePattern(q *string) *string {
 const AnyVersion = 0
 
 // command locks the lead, checks the caller's version and runs change on it.
-func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, version int,
+func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, version int, name string,
+	explain func(ctx context.Context, tx pgx.Tx, field string) error,
 	change func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error)) (*Lead, error) {
 	var out *Lead
-	err := s.write(ctx, p, func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
+	err := s.write(ctx, p, write{name: name, explain: explain, run: func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		if version != AnyVersion && version != l.Version {
-			return nil, nil, nil, fmt.Errorf("%w: lead is at version %d", ErrVersionMismatch, l.Version)
+			return nil, nil, nil, refuse(ErrVersionMismatch, "lead is at version %d", l.Version)
 		}
 		var events []event.Event
 		var b *pgx.Batch
 		out, events, b, err = change(tx, l)
 		return out, events, b, err
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}

@@ -18,20 +18,40 @@ var transitions = map[Status][]Status{
 	StatusExpired:     {StatusActive},
 }
 
+// automaticTransitions are the moves of the protection automation (SPEC §2),
+// the only ones SYSTEM makes: it passes no check of the manual table.
+var automaticTransitions = map[Status][]Status{
+	StatusRegistered:  {StatusReminder, StatusExpired},
+	StatusActive:      {StatusReminder, StatusExpired},
+	StatusReminder:    {StatusGracePeriod, StatusExpired},
+	StatusGracePeriod: {StatusExpired},
+}
+
+// privileged is a manager or an admin: the roles that may delete, reassign,
+// stop the clock and reopen an expired lead. SYSTEM is not one of them.
+func privileged(p auth.Principal) bool { return privilegedRole(p.Role()) }
+
+func privilegedRole(r auth.Role) bool { return r == auth.RoleManager || r == auth.RoleAdmin }
+
 // Allowed lists the statuses role may move a lead to from `from`. A stopped
 // clock freezes the status except for deletion.
 func Allowed(from Status, role auth.Role, clockStopped bool) []Status {
-	privileged := role == auth.RoleManager || role == auth.RoleAdmin
+	if clockStopped && role == auth.RoleSystem {
+		return nil
+	}
+	if role == auth.RoleSystem {
+		return slices.Clone(automaticTransitions[from])
+	}
 	var out []Status
 	if !clockStopped {
 		for _, to := range transitions[from] {
-			if from == StatusExpired && !privileged {
+			if from == StatusExpired && !privilegedRole(role) {
 				continue
 			}
 			out = append(out, to)
 		}
 	}
-	if from != StatusDeleted && privileged {
+	if from != StatusDeleted && privilegedRole(role) {
 		out = append(out, StatusDeleted)
 	}
 	return out

@@ -2,7 +2,6 @@ package lead
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -12,30 +11,25 @@ import (
 	"github.com/freshplan/leads/internal/auth"
 )
 
-func privileged(p auth.Principal) bool {
-	r := p.Role()
-	return r == auth.RoleManager || r == auth.RoleAdmin || r == auth.RoleSystem
-}
-
 // applyUpdate changes l in memory as in asks, checking every rule first.
 func (s *Service) applyUpdate(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, in UpdateInput, now time.Time) (*change, error) {
 	if l.Status == StatusDeleted {
 		if in.Status.Set && !in.Status.Null {
 			return nil, checkTransition(l.Status, in.Status.V, p.Role(), l.ClockStoppedAt != nil)
 		}
-		return nil, fmt.Errorf("%w: the lead is deleted", ErrConflict)
+		return nil, refuse(ErrConflict, "the lead is deleted")
 	}
 	if !privileged(p) && l.OwnerUserID != p.UserID {
-		return nil, fmt.Errorf("%w: only the owner or a manager may change this lead", ErrForbidden)
+		return nil, refuse(ErrForbidden, "only the owner or a manager may change this lead")
 	}
 	v := &ValidationError{}
-	applyFields(v, l, in)
+	s.applyFields(v, l, in)
 	ch := &change{}
 	if err := v.orNil(); err != nil {
 		return nil, err
 	}
 	if !p.SeesTerritory(l.Territory) {
-		return nil, fmt.Errorf("%w: you may not move a lead to territory %s", ErrForbidden, l.Territory)
+		return nil, refuse(ErrForbidden, "you may not move a lead to territory %s", l.Territory)
 	}
 	if err := applyClock(v, p, l, in, ch, now); err != nil {
 		return nil, err
@@ -55,7 +49,7 @@ func (s *Service) applyUpdate(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 }
 
 // applyFields copies the plain fields of a patch onto l.
-func applyFields(v *ValidationError, l *Lead, in UpdateInput) {
+func (s *Service) applyFields(v *ValidationError, l *Lead, in UpdateInput) {
 	if in.CompanyName.Set {
 		l.CompanyName = companyName(v, in.CompanyName.V)
 	}
@@ -91,7 +85,7 @@ func applyFields(v *ValidationError, l *Lead, in UpdateInput) {
 			v.add("countryCode", "must not be null")
 		} else {
 			l.CountryCode = strings.ToUpper(strings.TrimSpace(in.CountryCode.V))
-			l.Territory = territoryOf(v, l.CountryCode)
+			l.Territory = s.territoryOf(v, l.CountryCode)
 		}
 	}
 	if in.Source.Set {
@@ -120,11 +114,11 @@ func applyClock(v *ValidationError, p auth.Principal, l *Lead, in UpdateInput, c
 		return nil
 	}
 	if !privileged(p) {
-		return fmt.Errorf("%w: only a manager may stop or resume the clock", ErrForbidden)
+		return refuse(ErrForbidden, "only a manager may stop or resume the clock")
 	}
 	if !in.StopClock.V {
 		if l.ClockStoppedAt == nil {
-			return fmt.Errorf("%w: the clock is not stopped", ErrConflict)
+			return refuse(ErrConflict, "the clock is not stopped")
 		}
 		ch.activities = append(ch.activities, newActivity(l.ID, ActivityClockResumed, "Clock resumed", p.UserID, now))
 		ch.audits = append(ch.audits, audit{"lead.clock_resumed", map[string]any{"stoppedAt": l.ClockStoppedAt}})
@@ -132,7 +126,7 @@ func applyClock(v *ValidationError, p auth.Principal, l *Lead, in UpdateInput, c
 		return nil
 	}
 	if l.ClockStoppedAt != nil {
-		return fmt.Errorf("%w: the clock is already stopped", ErrConflict)
+		return refuse(ErrConflict, "the clock is already stopped")
 	}
 	reason := text(v, "stopReason", &in.StopReason.V, 1000)
 	if reason == nil && len(v.Fields) == 0 {
@@ -162,7 +156,7 @@ func (s *Service) applyPeople(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 	if in.OwnerUserID.Set && in.OwnerUserID.V != l.OwnerUserID {
 		newOwner := strings.TrimSpace(in.OwnerUserID.V)
 		if !privileged(p) {
-			return fmt.Errorf("%w: only a manager may reassign a lead", ErrForbidden)
+			return refuse(ErrForbidden, "only a manager may reassign a lead")
 		}
 		if err := requireKnown(ctx, tx, l.Territory, "ownerUserId", []string{newOwner}); err != nil {
 			return err

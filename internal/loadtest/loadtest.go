@@ -56,6 +56,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 )
@@ -470,7 +471,7 @@ func (h *harness) writer(ctx context.Context, w int, leads []uuid.UUID, begin ti
 
 // statusChangedKey is the event id lead.Service gives the change.
 func statusChangedKey(c change) uuid.UUID {
-	return event.StatusChangedKey(c.lead, string(c.from), string(c.to), c.at)
+	return lead.StatusChangedKey(c.lead, string(c.from), string(c.to), c.at)
 }
 
 // sleepUntil waits until t; false when ctx ended first.
@@ -568,8 +569,8 @@ func prepare(ctx context.Context, opts *Options, design string) (*pgxpool.Pool, 
 // and waits until it listens; the returned func waits for it to stop after
 // ctx ends.
 func startBus(ctx context.Context, opts Options, pool *pgxpool.Pool, metrics *metric.Set, h *harness) (func(), error) {
-	bus := event.NewBus(event.Config{ConnString: opts.URL, ApplicationName: "freshplan-loadtest-" + randomHex(4)},
-		pool, metrics, opts.Log)
+	listener := pgnotify.NewListener(pgnotify.Config{ConnString: opts.URL, ApplicationName: "freshplan-loadtest-" + randomHex(4)})
+	bus := event.NewBus(event.Config{}, pool, listener, metrics, opts.Log, time.Now)
 	bus.Local("loadtest", func(_ context.Context, d event.Delivered) error {
 		h.handle(d.Envelope.ID, time.Now())
 		return nil

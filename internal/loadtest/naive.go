@@ -15,6 +15,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/postgres"
 )
@@ -31,8 +32,8 @@ const (
 	naiveLock     = `SELECT status, company_name FROM leads WHERE id = $1 FOR UPDATE`
 	naiveUpdate   = `UPDATE leads SET version = version + 1, status = $2, reminder_sent_at = $3, updated_at = $4, updated_by = $5 WHERE id = $1 RETURNING version`
 	naiveActivity = `INSERT INTO activities (id, lead_id, type, occurred_at, description, outcome, user_id, created_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, $4)`
-	naiveOutbox   = `INSERT INTO event_outbox (event_id, type, lead_id, lead_version, territory, owner_user_id, collaborator_user_ids, dashboard, envelope) VALUES ($1, $2, $3, $4, $5, $6, '{}', true, $7)`
-	naiveNotify   = `SELECT pg_notify('` + event.ChannelEvents + `', $1)`
+	naiveOutbox   = `INSERT INTO event_outbox (event_id, type, subject_id, subject_version, territory, owner_user_id, collaborator_user_ids, topics, envelope) VALUES ($1, $2, $3, $4, $5, $6, '{}', '{dashboard_updates}', $7)`
+	naiveNotify   = `SELECT pg_notify('` + pgnotify.Channel + `', $1)`
 	naiveRead     = `SELECT envelope FROM event_outbox WHERE event_id = $1`
 )
 
@@ -114,7 +115,7 @@ func naiveTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, c change
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, naiveOutbox, c.key, event.TypeStatusChanged, c.lead, version, "DE", "loadtest-owner", env); err != nil {
+	if _, err := tx.Exec(ctx, naiveOutbox, c.key, lead.TypeStatusChanged, c.lead, version, "DE", "loadtest-owner", env); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	if _, err := tx.Exec(ctx, naiveNotify, c.key.String()); err != nil {
@@ -131,8 +132,8 @@ func naiveEnvelope(c change, company string, version int, by string) ([]byte, er
 		return nil, err
 	}
 	return json.Marshal(event.Envelope{SpecVersion: "1.0", ID: c.key.String(), Source: event.Source,
-		Type: event.TypeStatusChanged, Subject: c.lead.String(), Time: event.FormatTime(c.at),
-		DataContentType: "application/json", IdempotencyKey: c.key.String(), Territory: "DE", LeadVersion: version,
+		Type: lead.TypeStatusChanged, Subject: c.lead.String(), Time: event.FormatTime(c.at),
+		DataContentType: "application/json", IdempotencyKey: c.key.String(), Territory: "DE", SubjectVersion: version,
 		Data: data})
 }
 
@@ -153,7 +154,7 @@ func naiveConsumer(ctx context.Context, url string, h *harness, listening chan<-
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+event.ChannelEvents); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgnotify.Channel); err != nil {
 		listening <- fmt.Errorf("loadtest: listen: %w", err)
 		return err
 	}

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
+	"github.com/freshplan/leads/internal/territory"
 )
 
 // Pipeline measures the production path: lead.Service.Update in each
@@ -25,7 +27,7 @@ func Pipeline(ctx context.Context, opts Options) (Result, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	metrics := metric.New()
-	pub := event.NewPublisher(pool, metrics, opts.Log, false)
+	pub := event.NewPublisher(pgnotify.NewRelay(pool), metrics, opts.Log, false, time.Now)
 	relayDone := make(chan struct{})
 	go func() {
 		defer close(relayDone)
@@ -50,8 +52,13 @@ func Pipeline(ctx context.Context, opts Options) (Result, error) {
 	// event id (leadId|old|new|changedAt) before the transaction.
 	clocks := make([]time.Time, opts.Writers)
 	services := make([]*lead.Service, opts.Writers)
+	territories, err := territory.Load(ctx, pool)
+	if err != nil {
+		return Result{}, fmt.Errorf("loadtest: %w", err)
+	}
 	for w := range services {
-		services[w] = lead.NewService(pool, pub, metrics, func() time.Time { return clocks[w] }, opts.Log)
+		services[w] = lead.NewService(lead.Deps{Pool: pool, Publisher: pub, Metrics: metrics, Territories: territories,
+			Now: func() time.Time { return clocks[w] }, Log: opts.Log})
 	}
 	p := manager()
 	return h.run(ctx, leads, func(ctx context.Context, c change) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
@@ -49,7 +50,7 @@ func pipelined(ctx context.Context, opts Options, design string, gap time.Durati
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	metrics := metric.New()
-	pub := event.NewPublisher(pool, metrics, opts.Log, false)
+	pub := event.NewPublisher(pgnotify.NewRelay(pool), metrics, opts.Log, false, time.Now)
 	relayDone := make(chan struct{})
 	wake := make(chan struct{}, 1)
 	go func() {
@@ -85,7 +86,7 @@ func pipelined(ctx context.Context, opts Options, design string, gap time.Durati
 			}
 			return nil
 		}
-		pub.Committed([]event.Event{{Type: event.TypeStatusChanged, Key: c.key, LeadID: c.lead, Dashboard: true}})
+		pub.Committed([]event.Event{{Type: lead.TypeStatusChanged, Key: c.key, Subject: c.lead, Topics: []string{lead.TopicDashboard}}})
 		return nil
 	}, probe)
 }
@@ -142,7 +143,7 @@ func pipelinedTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, c ch
 	b2.Queue(pipelinedUpdate, c.lead, string(c.to), reminder, c.at, p.UserID)
 	b2.Queue(naiveActivity, uuid.New(), c.lead, lead.ActivityStatusChange, c.at,
 		string(c.from)+" -> "+string(c.to), p.UserID)
-	b2.Queue(naiveOutbox, c.key, event.TypeStatusChanged, c.lead, version, "DE", "loadtest-owner", env)
+	b2.Queue(naiveOutbox, c.key, lead.TypeStatusChanged, c.lead, version, "DE", "loadtest-owner", env)
 	b2.Queue("COMMIT")
 	res = conn.SendBatch(ctx, b2)
 	for i := 0; i < 4 && err == nil; i++ {
@@ -191,7 +192,7 @@ func coalescingRelay(ctx context.Context, pool *pgxpool.Pool, wake <-chan struct
 		// The hint carries no data: it need not wait for its commit record
 		// to reach the disk (a lost hint costs latency only; the poll finds
 		// the events), so the listener hears it one WAL flush sooner.
-		if _, err := pool.Exec(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify('`+event.ChannelEvents+`', '')`); err != nil && ctx.Err() == nil {
+		if _, err := pool.Exec(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify('`+pgnotify.Channel+`', '')`); err != nil && ctx.Err() == nil {
 			opts.Log.WarnContext(ctx, "loadtest relay: notify failed", "error", err)
 		}
 	}

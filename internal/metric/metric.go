@@ -24,6 +24,7 @@ type Set struct {
 	ListenerUp       prometheus.Gauge
 	NotifyQueueUsage prometheus.Gauge
 	ParkedEvents     *prometheus.GaugeVec // consumer
+	OldestXactAge    prometheus.Gauge
 	HTTPDuration     *prometheus.HistogramVec
 
 	IdempotencyRequests *prometheus.CounterVec // result: stored|replayed|mismatch|in_progress
@@ -62,6 +63,9 @@ func New() *Set {
 		ParkedEvents: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "freshplan_parked_events", Help: "Events a consumer gave up on, waiting for an admin replay.",
 		}, []string{"consumer"}),
+		OldestXactAge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_oldest_xact_age_seconds", Help: "Age of the oldest open transaction on the server; it holds the outbox watermark back.",
+		}),
 		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "freshplan_http_request_duration_seconds", Help: "HTTP request duration by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .2, .5, 1, 2.5},
@@ -77,7 +81,7 @@ func New() *Set {
 		}, []string{"field"}),
 	}
 	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors, s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
-		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.HTTPDuration,
+		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.OldestXactAge, s.HTTPDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }

@@ -75,7 +75,9 @@ func FuzzPhone(f *testing.F) {
 
 func FuzzWebsiteDomain(f *testing.F) {
 	for _, s := range []string{"www.example.com", "https://www.Example.com/path", "example.com:8080", "http://user@host",
-		"xn--mller-kva.de", "Müller.DE", "www.www.x.de", "http://[::1]/", "n/a", "a.b。c"} {
+		"xn--mller-kva.de", "Müller.DE", "www.www.x.de", "http://[::1]/", "n/a", "a.b。c",
+		"https://www.XN--MLLER-KVA.DE/", "xn--99999999.de", "xn--abc-.de", "xn--xn--ab-8ya.de", "ｗｗｗ．ｆｒｅｓｈ．ｄｅ",
+		"xn--mgbh0fb.xn--kgbechtv", "r3---sn-x.googlevideo.com", "mül\u00adler.de"} {
 		f.Add(s, true)
 		f.Add(s, false)
 	}

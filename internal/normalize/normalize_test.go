@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -260,6 +261,29 @@ func TestWebsiteDomain(t *testing.T) {
 		{"empty label", ptr("freshfoodz..de"), nil, nil},
 		{"bad punycode", ptr("xn--99999999.de"), nil, nil},
 		{"ASCII-only punycode", ptr("xn--abc-.de"), nil, nil},
+		// IDN through golang.org/x/net/idna (UTS #46 lookup mapping, see idnaProfile).
+		{"punycode URL with www", ptr("https://www.xn--mller-kva.de/"), nil, ptr("müller.de")},
+		{"punycode upper-case", ptr("WWW.XN--MLLER-KVA.DE"), nil, ptr("müller.de")},
+		{"punycode in several labels", ptr("http://shop.xn--bcher-kva.xn--mller-kva.de/x"), nil, ptr("shop.bücher.müller.de")},
+		{"punycode in the e-mail domain", nil, ptr("anna@xn--mller-kva.de"), ptr("müller.de")},
+		{"right-to-left IDN", ptr("xn--mgbh0fb.xn--kgbechtv"), nil, ptr("مثال.إختبار")},
+		{"full-width folded", ptr("ｗｗｗ．ｆｒｅｓｈｆｏｏｄｚ．ｄｅ"), nil, ptr("freshfoodz.de")},
+		{"ideographic full stop", ptr("Müller。DE"), nil, ptr("müller.de")},
+		{"soft hyphen dropped", ptr("mül\u00adler.de"), nil, ptr("müller.de")},
+		{"sharp s kept (non-transitional)", ptr("Straße.de"), nil, ptr("straße.de")},
+		{"hyphens in third and fourth place", ptr("r3---sn-4g5e6nsz.googlevideo.com"), nil, ptr("r3---sn-4g5e6nsz.googlevideo.com")},
+		{"63 octets", ptr(strings.Repeat("a", 63) + ".de"), nil, ptr(strings.Repeat("a", 63) + ".de")},
+		{"punycode truncated", ptr("https://www.xn--mller-k.de/"), nil, nil},
+		{"punycode with trailing delimiter", ptr("xn--mller-kva-.de"), nil, nil},
+		{"punycode with non-ASCII digit", ptr("xn--mller-kvä.de"), nil, nil},
+		{"punycode of an upper-case letter", ptr("xn--wca.de"), nil, nil},
+		{"punycode of a leading combining mark", ptr("xn--kva.de"), nil, nil},
+		{"punycode decoding to xn--", ptr("xn--xn--ab-8ya.de"), nil, nil},
+		{"punycode in the e-mail domain malformed", nil, ptr("anna@xn--99999999.de"), nil},
+		{"Bidi rule", ptr("1مثال.com"), nil, nil},
+		{"label over 63 octets in ACE form", ptr(strings.Repeat("ä", 63) + ".de"), nil, nil},
+		{"domain of 253 octets", ptr(strings.Repeat("a.", 125) + "abc"), nil, ptr(strings.Repeat("a.", 125) + "abc")},
+		{"domain over 253 octets", ptr(strings.Repeat("a.", 126) + "de"), nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"golang.org/x/net/idna"
 )
 
 // WebsiteDomain returns the host of the website, or of the e-mail address
@@ -20,16 +20,20 @@ import (
 // nil; it does not fall back to the e-mail, so the value always describes
 // the field that wins.
 //
-// Internationalized domain names are kept in Unicode, lower-cased and in
-// NFC: "Müller-Bäckerei.DE" → "müller-bäckerei.de". ACE labels are decoded,
-// so "xn--mller-kva.de" and "müller.de" both give "müller.de" and match.
-// (Unicode because that is what users type and read; converting to punycode
-// would need the full IDNA mapping, and decoding is the cheaper direction.)
+// Internationalized domain names are kept in Unicode, mapped as for a DNS
+// lookup (UTS #46 via golang.org/x/net/idna: lower-cased, full-width and
+// other compatibility forms folded, NFC): "Müller-Bäckerei.DE" →
+// "müller-bäckerei.de", "ＦＲＥＳＨ。de" → "fresh.de". ACE labels are decoded,
+// so "xn--mller-kva.de" and "müller.de" both give "müller.de" and match; a
+// malformed or non-canonical "xn--" label makes the domain invalid. (Unicode
+// because that is what users type and read.)
 //
 // "www." is removed as long as at least two labels remain ("www.www.x.de" →
 // "x.de", but "www.de" stays). A domain needs at least two labels, the last
 // one not all digits; labels are letters, digits, combining marks and
-// inner hyphens, at most 63 characters, 253 in all.
+// inner hyphens, at most 63 characters, and in ACE form at most 63 octets
+// a label and 253 in all; a label with right-to-left letters must satisfy
+// the Bidi rule (RFC 5893).
 func WebsiteDomain(website, email *string) *string {
 	if website != nil && strings.TrimSpace(*website) != "" {
 		return domain(websiteHost(strings.TrimSpace(*website)))
@@ -59,37 +63,45 @@ func websiteHost(raw string) string {
 	return u.Hostname()
 }
 
+// idnaProfile is the UTS #46 processing for lookup (RFC 5891 §5) that
+// domain applies: the mapping (case folding, width and compatibility forms,
+// NFC, ideographic full stops as dots, default-ignorable runes dropped),
+// STD3 ASCII rules, disallowed runes and joiner rules, the Bidi rule, and for
+// "xn--" labels Punycode decoding with the check that the result is a
+// canonical U-label (NFC, unchanged by the mapping, not all ASCII).
+//
+// It is idna.Lookup spelled out, with one difference: CheckHyphens is off,
+// as in browsers, so "--" in the third and fourth position
+// ("r3---sn-4g5e6nsz.googlevideo.com") stays valid as it was here before;
+// validLabel still refuses leading and trailing hyphens. Spelled out also
+// because Lookup "may change over time", and a changed rule changes stored
+// keys (a backfill).
+var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.CheckHyphens(false))
+
+// dnsLength checks the lengths of the ACE form, the one DNS carries: at most
+// 63 octets a label and 253 in all. It maps and validates nothing.
+var dnsLength = idna.New(idna.VerifyDNSLength(true))
+
 // domain validates and canonicalizes a host name; nil when invalid.
 func domain(host string) *string {
-	host = strings.Map(func(r rune) rune {
-		switch r {
-		case '\u3002', '\uff0e', '\uff61': // ideographic and full-width full stops
-			return '.'
-		}
-		return r
-	}, host)
-	host = norm.NFC.String(strings.ToLower(norm.NFC.String(host)))
-	host = strings.TrimSuffix(host, ".")
-	if host == "" || utf8.RuneCountInString(host) > 253 {
+	host, err := idnaProfile.ToUnicode(host)
+	if err != nil {
 		return nil
 	}
+	host = strings.TrimSuffix(host, ".")
 	labels := strings.Split(host, ".")
 	if len(labels) < 2 {
 		return nil
 	}
-	for i, l := range labels {
-		if strings.HasPrefix(l, "xn--") {
-			u, ok := decodeACE(l[4:])
-			if len(l) > 63 {
-				ok = false
-			}
-			if !ok {
-				return nil
-			}
-			labels[i] = u
-		} else if !validLabel(l) {
+	for _, l := range labels {
+		// Every "xn--" label has been decoded; one that still starts so was
+		// nested ACE and would not decode a second time.
+		if strings.HasPrefix(l, "xn--") || !validLabel(l) {
 			return nil
 		}
+	}
+	if _, err := dnsLength.ToASCII(host); err != nil {
+		return nil
 	}
 	if strings.IndexFunc(labels[len(labels)-1], func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
 		return nil // all-digit top-level label: an IPv4 address or garbage
@@ -121,22 +133,4 @@ func validLabel(l string) bool {
 		}
 	}
 	return true
-}
-
-// decodeACE decodes the punycode part of an "xn--" label and checks that
-// the result is a canonical Unicode label that needed the encoding.
-func decodeACE(p string) (string, bool) {
-	u, ok := punycodeDecode(p)
-	if !ok || !validLabel(u) || strings.HasPrefix(u, "xn--") {
-		return "", false
-	}
-	if norm.NFC.String(strings.ToLower(u)) != u {
-		return "", false
-	}
-	for _, r := range u {
-		if r >= utf8.RuneSelf {
-			return u, true
-		}
-	}
-	return "", false // all ASCII: not a valid ACE label
 }

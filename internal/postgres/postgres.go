@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/metric"
 )
 
 // AppRole is the database role every request and job transaction runs as.
@@ -83,4 +84,21 @@ func WithDatabase(url, db string) string {
 	}
 	u.Path = "/" + db
 	return u.String()
+}
+
+// XactAgeProbe returns a metric.Probe of the age of the oldest open
+// transaction on the server, in any database: it holds back the snapshot
+// xmin that the event readers' durable watermark follows. Other sessions'
+// xact_start is visible only to members of pg_read_all_stats.
+func XactAgeProbe(pool *pgxpool.Pool, m *metric.Set) metric.Probe {
+	return func(ctx context.Context) error {
+		var age float64
+		err := pool.QueryRow(ctx, `SELECT coalesce(extract(epoch FROM max(clock_timestamp() - xact_start)), 0)::float8
+			FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()`).Scan(&age)
+		if err != nil {
+			return fmt.Errorf("postgres: oldest transaction: %w", err)
+		}
+		m.OldestXactAge.Set(age)
+		return nil
+	}
 }

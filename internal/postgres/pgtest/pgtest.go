@@ -90,7 +90,7 @@ func ensureTemplate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if exists {
-		return name, nil
+		return name, markUsed(ctx, conn, name)
 	}
 	building := name + "_build"
 	ident := pgx.Identifier{building}.Sanitize()
@@ -109,14 +109,30 @@ func ensureTemplate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	dropStaleTemplates(ctx, conn, name)
-	return name, nil
+	return name, markUsed(ctx, conn, name)
 }
 
-// dropStaleTemplates removes templates of older migration sets, so a
-// developer's server does not collect one per migration change. One still
-// in use stays; the next build tries again.
+// templateUse is the comment that records when a template was last used.
+const templateUse = "freshplan test template, last used "
+
+// markUsed records that the template of this migration set is in use, so
+// test runs of other checkouts on the same server leave it alone.
+func markUsed(ctx context.Context, conn *pgx.Conn, name string) error {
+	_, err := conn.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{name}.Sanitize()+" IS '"+
+		templateUse+time.Now().UTC().Format(time.RFC3339)+"'")
+	return err
+}
+
+// dropStaleTemplates removes templates of other migration sets that no test
+// run has used for a day, so a developer's server does not collect one per
+// migration change, while a checkout on another migration set that runs
+// its tests now keeps its own. One still in use stays; the next build tries
+// again.
 func dropStaleTemplates(ctx context.Context, conn *pgx.Conn, current string) {
-	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'fp\_tpl\_%' AND datname <> $1`, current)
+	rows, err := conn.Query(ctx, `SELECT d.datname FROM pg_database d
+		WHERE d.datname LIKE 'fp\_tpl\_%' AND d.datname <> $1
+		AND substring(shobj_description(d.oid, 'pg_database') FROM length($2) + 1) < $3`,
+		current, templateUse, time.Now().UTC().Add(-24*time.Hour).Format(time.RFC3339))
 	if err != nil {
 		return
 	}

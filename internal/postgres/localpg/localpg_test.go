@@ -1,13 +1,18 @@
-package postgres
+package localpg
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -60,7 +65,7 @@ func assertDatabase(t *testing.T, ctx context.Context, dbURL, db string) {
 	}
 }
 
-func TestEnsureLocalRunningServer(t *testing.T) {
+func TestEnsureRunningServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	admin, err := connectLocal(ctx, systemAdminURL)
@@ -75,21 +80,21 @@ func TestEnsureLocalRunningServer(t *testing.T) {
 		}
 	})
 
-	opts := LocalOptions{
+	opts := Options{
 		Database:  db,
 		DataDir:   filepath.Join(t.TempDir(), "pgdata"), // never used: a server answers
 		Logger:    testLogger(t),
 		pgBinGlob: "-", // fail rather than start a cluster
 	}
-	u1, err := EnsureLocal(ctx, opts)
+	u1, err := Ensure(ctx, opts)
 	if err != nil {
-		t.Fatalf("EnsureLocal: %v", err)
+		t.Fatalf("Ensure: %v", err)
 	}
 	assertDatabase(t, ctx, u1, db)
 
-	u2, err := EnsureLocal(ctx, opts)
+	u2, err := Ensure(ctx, opts)
 	if err != nil {
-		t.Fatalf("EnsureLocal again: %v", err)
+		t.Fatalf("Ensure again: %v", err)
 	}
 	if u2 != u1 {
 		t.Errorf("second URL %q differs from first %q", u2, u1)
@@ -99,9 +104,9 @@ func TestEnsureLocalRunningServer(t *testing.T) {
 	// The Unix-socket candidates alone find the same server.
 	if _, err := os.Stat("/var/run/postgresql/.s.PGSQL.5432"); err == nil {
 		opts.candidates = defaultLocalCandidates()[1:]
-		u3, err := EnsureLocal(ctx, opts)
+		u3, err := Ensure(ctx, opts)
 		if err != nil {
-			t.Fatalf("EnsureLocal via Unix socket: %v", err)
+			t.Fatalf("Ensure via Unix socket: %v", err)
 		}
 		if !strings.Contains(u3, "host=%2Fvar%2Frun%2Fpostgresql") {
 			t.Errorf("URL %q does not use the Unix socket", u3)
@@ -110,17 +115,17 @@ func TestEnsureLocalRunningServer(t *testing.T) {
 	}
 }
 
-func TestEnsureLocalNothingAvailable(t *testing.T) {
+func TestEnsureNothingAvailable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	_, err := EnsureLocal(ctx, LocalOptions{
+	_, err := Ensure(ctx, Options{
 		DataDir:    filepath.Join(t.TempDir(), "pgdata"),
 		Logger:     testLogger(t),
 		candidates: []string{"postgres://postgres@127.0.0.1:1/postgres?sslmode=disable"},
 		pgBinGlob:  "-",
 	})
 	if err == nil {
-		t.Fatal("EnsureLocal succeeded with no server and no binaries")
+		t.Fatal("Ensure succeeded with no server and no binaries")
 	}
 	for _, want := range []string{"no PostgreSQL answered on localhost", "DATABASE_URL", "apt-get install postgresql"} {
 		if !strings.Contains(err.Error(), want) {
@@ -129,7 +134,7 @@ func TestEnsureLocalNothingAvailable(t *testing.T) {
 	}
 }
 
-func TestEnsureLocalPrivateCluster(t *testing.T) {
+func TestEnsurePrivateCluster(t *testing.T) {
 	binDir, err := findPGBinDir("")
 	if err != nil {
 		t.Fatalf("PostgreSQL server binaries (initdb, pg_ctl) not installed (apt-get install postgresql): %v", err)
@@ -164,17 +169,18 @@ func TestEnsureLocalPrivateCluster(t *testing.T) {
 
 	port := freePort(t)
 	db := randomDBName(t)
-	opts := LocalOptions{
+	var logged bytes.Buffer
+	opts := Options{
 		Database:   db,
 		DataDir:    dataDir,
 		Port:       port,
-		Logger:     testLogger(t),
+		Logger:     slog.New(slog.NewJSONHandler(io.MultiWriter(&logged, testWriter{t}), nil)),
 		candidates: []string{"postgres://postgres@127.0.0.1:1/postgres?sslmode=disable"},
 	}
 	start := time.Now()
-	u1, err := EnsureLocal(ctx, opts)
+	u1, err := Ensure(ctx, opts)
 	if err != nil {
-		t.Fatalf("EnsureLocal: %v", err)
+		t.Fatalf("Ensure: %v", err)
 	}
 	t.Logf("private cluster ready in %v: %s", time.Since(start).Round(time.Millisecond), u1)
 	if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); err != nil {
@@ -204,14 +210,72 @@ func TestEnsureLocalPrivateCluster(t *testing.T) {
 	}
 
 	// Second call: cluster initialized and running, database present.
-	u2, err := EnsureLocal(ctx, opts)
+	u2, err := Ensure(ctx, opts)
 	if err != nil {
-		t.Fatalf("EnsureLocal again: %v", err)
+		t.Fatalf("Ensure again: %v", err)
 	}
 	if u2 != u1 {
 		t.Errorf("second URL %q differs from first %q", u2, u1)
 	}
 	assertDatabase(t, ctx, u2, db)
+
+	// The command the log gives (and the README shows) stops the cluster,
+	// as root too.
+	stop := StopCommand(binDir, dataDir, os.Geteuid() == 0)
+	if got := loggedStopCommands(t, logged.Bytes()); len(got) != 2 || got[0] != stop || got[1] != stop {
+		t.Fatalf("logged stop_with %q, want %q on start and when found running", got, stop)
+	}
+	out, err := exec.CommandContext(ctx, "sh", "-c", stop).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v: %s", stop, err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("cluster still running after %s (postmaster.pid: %v)", stop, err)
+	}
+}
+
+// loggedStopCommands returns the stop_with attributes of the JSON log.
+func loggedStopCommands(t *testing.T, log []byte) []string {
+	t.Helper()
+	var cmds []string
+	for _, line := range bytes.Split(bytes.TrimSpace(log), []byte("\n")) {
+		var rec struct {
+			StopWith string `json:"stop_with"`
+		}
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.StopWith != "" {
+			cmds = append(cmds, rec.StopWith)
+		}
+	}
+	return cmds
+}
+
+// TestReadmeStopCommand keeps the README's stop command for a cluster
+// started by root, on Debian's PostgreSQL 15, the same as the log's.
+func TestReadmeStopCommand(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		StopCommand("/usr/lib/postgresql/15/bin", rootDataDir, true),
+		// The home directory as the README spells it: StopCommand gets absolute paths.
+		"/usr/lib/postgresql/15/bin/pg_ctl -D ~/.local/share/freshplan/pgdata stop",
+	} {
+		if !bytes.Contains(readme, []byte(want)) {
+			t.Errorf("README.md lacks the stop command %q", want)
+		}
+	}
+}
+
+func TestStopCommandQuotes(t *testing.T) {
+	got := StopCommand("/opt/pg bin", "/home/o'neil/pgdata", false)
+	want := `'/opt/pg bin/pg_ctl' -D '/home/o'\''neil/pgdata' stop`
+	if got != want {
+		t.Errorf("StopCommand = %s, want %s", got, want)
+	}
 }
 
 func freePort(t *testing.T) int {

@@ -1,4 +1,7 @@
-package postgres
+// Package localpg finds or starts a PostgreSQL on the development machine,
+// so the service runs with no configuration at all. It is a development
+// convenience: production configures DATABASE_URL and never needs it.
+package localpg
 
 import (
 	"bufio"
@@ -21,6 +24,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/freshplan/leads/internal/postgres"
 )
 
 const (
@@ -32,8 +37,8 @@ const (
 	postgresOSUser       = "postgres"
 )
 
-// LocalOptions configures EnsureLocal. The zero value is ready to use.
-type LocalOptions struct {
+// Options configures Ensure. The zero value is ready to use.
+type Options struct {
 	// Database is the database to use (created when missing).
 	// Default "freshplan".
 	Database string
@@ -56,7 +61,7 @@ type LocalOptions struct {
 	pgBinGlob string
 }
 
-// EnsureLocal returns a connection URL for a usable local PostgreSQL
+// Ensure returns a connection URL for a usable local PostgreSQL
 // database. It is meant for running with no configuration: call it only
 // when neither DATABASE_URL nor the libpq PG* variables (PGHOST, ...) are
 // set. It reads no environment itself except HOME and XDG_DATA_HOME for the
@@ -79,9 +84,9 @@ type LocalOptions struct {
 //  3. Otherwise it returns an error explaining how to fix that.
 //
 // The private cluster is left running when the program exits, so demo data
-// persists across runs; stop it with
-// "pg_ctl -D <DataDir> stop" (as the postgres user when started by root).
-func EnsureLocal(ctx context.Context, opts LocalOptions) (string, error) {
+// persists across runs. Ensure logs how to stop it (StopCommand) each time
+// it starts the cluster or finds it running.
+func Ensure(ctx context.Context, opts Options) (string, error) {
 	opts = withLocalDefaults(opts)
 	log := opts.Logger
 
@@ -93,24 +98,24 @@ func EnsureLocal(ctx context.Context, opts LocalOptions) (string, error) {
 	for _, c := range candidates {
 		u, err := ensureDatabase(ctx, c, opts.Database)
 		if err == nil {
-			log.Info("postgres: using local PostgreSQL", "url", redactURL(u), "database", opts.Database)
+			log.Info("localpg: using local PostgreSQL", "url", redactURL(u), "database", opts.Database)
 			return u, nil
 		}
 		if ctx.Err() != nil {
-			return "", fmt.Errorf("postgres: probe local server: %w", ctx.Err())
+			return "", fmt.Errorf("localpg: probe local server: %w", ctx.Err())
 		}
-		log.Debug("postgres: local candidate not usable", "url", redactURL(c), "err", err)
+		log.Debug("localpg: local candidate not usable", "url", redactURL(c), "err", err)
 		probeErrs = append(probeErrs, fmt.Errorf("%s: %w", redactURL(c), err))
 	}
 
 	binDir, err := findPGBinDir(opts.pgBinGlob)
 	if err != nil {
-		return "", fmt.Errorf("postgres: no PostgreSQL answered on localhost and no PostgreSQL "+
+		return "", fmt.Errorf("localpg: no PostgreSQL answered on localhost and no PostgreSQL "+
 			"server binaries (initdb, pg_ctl) were found in %s or $PATH; set DATABASE_URL to a "+
 			"PostgreSQL connection URL, or install the server (e.g. apt-get install postgresql): %w",
 			defaultPGBinGlob, errors.Join(append(probeErrs, err)...))
 	}
-	log.Info("postgres: no PostgreSQL answered on localhost; using a private cluster",
+	log.Info("localpg: no PostgreSQL answered on localhost; using a private cluster",
 		"data_dir", opts.DataDir, "port", opts.Port, "bin_dir", binDir)
 
 	port, err := startPrivateCluster(ctx, binDir, opts)
@@ -126,12 +131,12 @@ func EnsureLocal(ctx context.Context, opts LocalOptions) (string, error) {
 	}).String()
 	u, err := ensureDatabase(ctx, admin, opts.Database)
 	if err != nil {
-		return "", fmt.Errorf("postgres: private cluster in %s on port %d: %w", opts.DataDir, port, err)
+		return "", fmt.Errorf("localpg: private cluster in %s on port %d: %w", opts.DataDir, port, err)
 	}
 	return u, nil
 }
 
-func withLocalDefaults(opts LocalOptions) LocalOptions {
+func withLocalDefaults(opts Options) Options {
 	if opts.Database == "" {
 		opts.Database = defaultLocalDatabase
 	}
@@ -183,10 +188,7 @@ func defaultLocalCandidates() []string {
 // ensureDatabase connects with adminURL, creates database db when missing,
 // checks that it answers and returns adminURL pointed at db.
 func ensureDatabase(ctx context.Context, adminURL, db string) (string, error) {
-	target, err := withDatabase(adminURL, db)
-	if err != nil {
-		return "", err
-	}
+	target := postgres.WithDatabase(adminURL, db)
 	conn, err := connectLocal(ctx, adminURL)
 	if err != nil {
 		return "", err
@@ -196,22 +198,22 @@ func ensureDatabase(ctx context.Context, adminURL, db string) (string, error) {
 	var exists bool
 	if err := conn.QueryRow(ctx,
 		"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", db).Scan(&exists); err != nil {
-		return "", fmt.Errorf("postgres: look up database %q: %w", db, err)
+		return "", fmt.Errorf("localpg: look up database %q: %w", db, err)
 	}
 	if !exists {
 		_, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db}.Sanitize())
 		var pgErr *pgconn.PgError
 		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") { // duplicate_database: lost a race
-			return "", fmt.Errorf("postgres: create database %q: %w", db, err)
+			return "", fmt.Errorf("localpg: create database %q: %w", db, err)
 		}
 	}
 
 	tconn, err := connectLocal(ctx, target)
 	if err != nil {
-		return "", fmt.Errorf("postgres: database %q: %w", db, err)
+		return "", fmt.Errorf("localpg: database %q: %w", db, err)
 	}
 	if err := tconn.Close(ctx); err != nil {
-		return "", fmt.Errorf("postgres: database %q: close: %w", db, err)
+		return "", fmt.Errorf("localpg: database %q: close: %w", db, err)
 	}
 	return target, nil
 }
@@ -220,30 +222,20 @@ func ensureDatabase(ctx context.Context, adminURL, db string) (string, error) {
 func connectLocal(ctx context.Context, connURL string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(connURL)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse connection URL: %w", err)
+		return nil, fmt.Errorf("localpg: parse connection URL: %w", err)
 	}
 	cfg.ConnectTimeout = localPingTimeout
 	pctx, cancel := context.WithTimeout(ctx, localPingTimeout)
 	defer cancel()
 	conn, err := pgx.ConnectConfig(pctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, fmt.Errorf("localpg: connect: %w", err)
 	}
 	if err := conn.Ping(pctx); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("postgres: ping: %w", err)
+		return nil, fmt.Errorf("localpg: ping: %w", err)
 	}
 	return conn, nil
-}
-
-func withDatabase(connURL, db string) (string, error) {
-	u, err := url.Parse(connURL)
-	if err != nil {
-		return "", fmt.Errorf("postgres: parse connection URL: %w", err)
-	}
-	u.Path = "/" + db
-	u.RawPath = ""
-	return u.String(), nil
 }
 
 func redactURL(s string) string {
@@ -258,14 +250,14 @@ func redactURL(s string) string {
 // initdb and pg_ctl, else the directory of initdb and pg_ctl on $PATH.
 func findPGBinDir(glob string) (string, error) {
 	if glob == "-" {
-		return "", errors.New("postgres: server binary search disabled")
+		return "", errors.New("localpg: server binary search disabled")
 	}
 	if glob == "" {
 		glob = defaultPGBinGlob
 	}
 	dirs, err := filepath.Glob(glob)
 	if err != nil {
-		return "", fmt.Errorf("postgres: glob %s: %w", glob, err)
+		return "", fmt.Errorf("localpg: glob %s: %w", glob, err)
 	}
 	slices.SortFunc(dirs, func(a, b string) int { // newest version first
 		return compareVersions(filepath.Base(filepath.Dir(b)), filepath.Base(filepath.Dir(a)))
@@ -281,7 +273,7 @@ func findPGBinDir(glob string) (string, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("postgres: initdb and pg_ctl not found in %s or $PATH", glob)
+	return "", fmt.Errorf("localpg: initdb and pg_ctl not found in %s or $PATH", glob)
 }
 
 // compareVersions compares dotted numeric versions such as "9.6" and "15";
@@ -325,16 +317,16 @@ func newPGRunner(binDir string) (*pgRunner, error) {
 	}
 	u, err := user.Lookup(postgresOSUser)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: running as root and cannot find the %q OS user to run the server as: %w",
+		return nil, fmt.Errorf("localpg: running as root and cannot find the %q OS user to run the server as: %w",
 			postgresOSUser, err)
 	}
 	uid, err := strconv.ParseUint(u.Uid, 10, 32)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: uid of %q: %w", postgresOSUser, err)
+		return nil, fmt.Errorf("localpg: uid of %q: %w", postgresOSUser, err)
 	}
 	gid, err := strconv.ParseUint(u.Gid, 10, 32)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: gid of %q: %w", postgresOSUser, err)
+		return nil, fmt.Errorf("localpg: gid of %q: %w", postgresOSUser, err)
 	}
 	groups := []uint32{uint32(gid)}
 	if ids, err := u.GroupIds(); err == nil {
@@ -369,14 +361,14 @@ func (r *pgRunner) run(ctx context.Context, program string, args ...string) ([]b
 // the postgres OS user.
 func (r *pgRunner) prepareDataDir(dir string) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("postgres: create parent of data directory: %w", err)
+		return fmt.Errorf("localpg: create parent of data directory: %w", err)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("postgres: create data directory: %w", err)
+		return fmt.Errorf("localpg: create data directory: %w", err)
 	}
 	if r.cred != nil {
 		if err := os.Chown(dir, r.uid, r.gid); err != nil {
-			return fmt.Errorf("postgres: chown data directory to %s: %w", postgresOSUser, err)
+			return fmt.Errorf("localpg: chown data directory to %s: %w", postgresOSUser, err)
 		}
 	}
 	return nil
@@ -384,7 +376,7 @@ func (r *pgRunner) prepareDataDir(dir string) error {
 
 // startPrivateCluster initializes opts.DataDir when needed, starts the
 // cluster unless it is running and returns the port it listens on.
-func startPrivateCluster(ctx context.Context, binDir string, opts LocalOptions) (int, error) {
+func startPrivateCluster(ctx context.Context, binDir string, opts Options) (int, error) {
 	log, dir := opts.Logger, opts.DataDir
 	r, err := newPGRunner(binDir)
 	if err != nil {
@@ -402,11 +394,11 @@ func startPrivateCluster(ctx context.Context, binDir string, opts LocalOptions) 
 			out, err = r.run(ctx, "initdb", append(base, "--locale=C")...)
 		}
 		if err != nil {
-			return 0, fmt.Errorf("postgres: initdb %s: %w: %s", dir, err, strings.TrimSpace(string(out)))
+			return 0, fmt.Errorf("localpg: initdb %s: %w: %s", dir, err, strings.TrimSpace(string(out)))
 		}
-		log.Info("postgres: initialized private PostgreSQL cluster", "data_dir", dir)
+		log.Info("localpg: initialized private PostgreSQL cluster", "data_dir", dir)
 	} else if err != nil {
-		return 0, fmt.Errorf("postgres: data directory %s: %w", dir, err)
+		return 0, fmt.Errorf("localpg: data directory %s: %w", dir, err)
 	}
 
 	// pg_ctl status exits 0 when the server runs, 3 when it does not.
@@ -415,27 +407,36 @@ func startPrivateCluster(ctx context.Context, binDir string, opts LocalOptions) 
 		if p, ok := postmasterPort(dir); ok {
 			port = p
 		}
-		log.Info("postgres: private PostgreSQL cluster already running", "data_dir", dir, "port", port)
+		log.Info("localpg: private PostgreSQL cluster already running", "data_dir", dir, "port", port,
+			"stop_with", StopCommand(binDir, dir, r.cred != nil))
 		return port, nil
 	} else if ctx.Err() != nil {
-		return 0, fmt.Errorf("postgres: pg_ctl status: %w", ctx.Err())
+		return 0, fmt.Errorf("localpg: pg_ctl status: %w", ctx.Err())
 	}
 
 	logFile := filepath.Join(dir, "log")
 	serverOpts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", opts.Port, shellQuote(dir))
 	out, err := r.run(ctx, "pg_ctl", "-D", dir, "-l", logFile, "-o", serverOpts, "-w", "start")
 	if err != nil {
-		return 0, fmt.Errorf("postgres: start private cluster in %s on port %d: %w: %s%s",
+		return 0, fmt.Errorf("localpg: start private cluster in %s on port %d: %w: %s%s",
 			dir, opts.Port, err, strings.TrimSpace(string(out)), logTail(logFile))
 	}
-	stop := fmt.Sprintf("%s -D %s stop", filepath.Join(binDir, "pg_ctl"), dir)
-	if r.cred != nil {
-		stop = "runuser -u postgres -- " + stop
-	}
-	log.Warn("postgres: started private PostgreSQL cluster (no PostgreSQL answered on localhost); "+
+	log.Warn("localpg: started private PostgreSQL cluster (no PostgreSQL answered on localhost); "+
 		"it keeps running after exit",
-		"data_dir", dir, "port", opts.Port, "log", logFile, "stop_with", stop)
+		"data_dir", dir, "port", opts.Port, "log", logFile, "stop_with", StopCommand(binDir, dir, r.cred != nil))
 	return opts.Port, nil
+}
+
+// StopCommand is the shell command that stops the private cluster in dir,
+// with pg_ctl from binDir. pg_ctl refuses to run as root, and Debian keeps
+// it off $PATH, so the command names the binary in full and, when the
+// cluster was started by root (asRoot), runs it as the postgres OS user.
+func StopCommand(binDir, dir string, asRoot bool) string {
+	stop := shellWord(filepath.Join(binDir, "pg_ctl")) + " -D " + shellWord(dir) + " stop"
+	if asRoot {
+		return "runuser -u " + postgresOSUser + " -- " + stop
+	}
+	return stop
 }
 
 // postmasterPort reads the port of a running server from postmaster.pid.
@@ -471,6 +472,15 @@ func logTail(path string) string {
 		return ""
 	}
 	return "\nserver log " + path + ":\n" + strings.Join(lines, "\n")
+}
+
+// shellWord returns s as one shell word, quoted only when it needs to be,
+// so the usual stop command reads as a user would type it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return s
+	}
+	return shellQuote(s)
 }
 
 // shellQuote quotes s for the shell pg_ctl passes -o options through.
