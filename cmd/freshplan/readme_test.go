@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -159,5 +158,3 @@ func requirePrintedTokenCommandWorks(t *testing.T, stdout, user string) {
 	require.NoError(t, err, command)
 	require.Len(t, strings.Split(strings.TrimSpace(string(out)), "."), 3, "a JWT from %s", command)
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
