@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
 )
 
 // built is the freshplan binary the tests run, built once per test binary
