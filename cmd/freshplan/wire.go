@@ -38,6 +38,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	if err != nil {
 		return nil, err
 	}
+	verifier = auth.KnownTerritories(verifier, territories.Known)
 	metrics := metric.New()
 	pub := event.NewPublisher(pgnotify.NewRelay(pool), metrics, log, cfg.AllowUnauthenticatedPublisher, now)
 	listener := pgnotify.NewListener(pgnotify.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName})

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,5 +52,56 @@ func TestPrincipalFromClaimsNeverSystem(t *testing.T) {
 	for _, sub := range []any{nil, "", "  ", 42, "SYSTEM", "System"} {
 		_, err := principalFromClaims(map[string]any{"sub": sub, "roles": []any{"ADMIN"}})
 		require.ErrorIs(t, err, ErrUnauthenticated, "sub %v", sub)
+	}
+}
+
+// TestKnownTerritoriesDropsWhatTheTableDoesNotHold replays the finding: a
+// claim "DE,AT" (array entry or lone string) names no territory, so a
+// manager holding only it ends up with none, which the HTTP layer refuses.
+func TestKnownTerritoriesDropsWhatTheTableDoesNotHold(t *testing.T) {
+	known := func(code string) bool { return code == "DE" || code == "CH" || code == "AT" }
+	for claim, want := range map[any][]string{
+		"DE,AT":              {},
+		"de":                 {"DE"},
+		"DE AT":              {},
+		"XX":                 {},
+		"":                   {},
+		"CH":                 {"CH"},
+		"DE;AT":              {},
+		"\u0044\u0045\u00a0": {"DE"},
+		"at":                 {"AT"},
+		" de ":               {"DE"},
+		"DE,":                {},
+		"D":                  {},
+		"DEU":                {},
+		"ÄT":                 {},
+		"fr":                 {},
+		"DE\u200b":           {},
+		"Ch":                 {"CH"},
+		"AT\t":               {"AT"},
+		"\tAT":               {"AT"},
+		"DE/AT":              {},
+	} {
+		v := KnownTerritories(stubVerifier{map[string]any{"sub": "mia", "roles": "MANAGER", "territories": claim}}, known)
+		p, err := v.Verify(t.Context(), "token")
+		require.NoError(t, err)
+		require.ElementsMatch(t, want, p.Territories, "claim %q", claim)
+	}
+}
+
+type stubVerifier struct{ claims map[string]any }
+
+func (s stubVerifier) Verify(context.Context, string) (Principal, error) {
+	return principalFromClaims(s.claims)
+}
+
+func TestClaimsWithNULOrInvalidUTF8AreRefused(t *testing.T) {
+	for _, bad := range []map[string]any{
+		{"sub": "an\x00na"}, {"sub": "anna", "name": "\xff"}, {"sub": "anna", "email": "a\x00@b"},
+		{"sub": "anna", "territories": []any{"DE", "A\x00T"}}, {"sub": "anna", "roles": []any{"SALES\x00"}},
+		{"sub": "anna", "realm_access": map[string]any{"roles": []any{"\ufffd"}}},
+	} {
+		_, err := principalFromClaims(bad)
+		require.ErrorIs(t, err, ErrUnauthenticated, "%q", bad)
 	}
 }

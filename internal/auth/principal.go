@@ -117,3 +117,26 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(Principal)
 	return p, ok
 }
+
+// KnownTerritories wraps v so that a principal keeps only the territory
+// codes known accepts (the territories table): an unknown code, or two
+// joined by a separator such as "DE,AT", grants nothing. A principal left
+// without a territory is refused by the HTTP layer (403), unless it is an
+// admin, who needs none.
+func KnownTerritories(v Verifier, known func(code string) bool) Verifier {
+	return knownTerritories{v, known}
+}
+
+type knownTerritories struct {
+	Verifier
+	known func(string) bool
+}
+
+func (k knownTerritories) Verify(ctx context.Context, rawToken string) (Principal, error) {
+	p, err := k.Verifier.Verify(ctx, rawToken)
+	if err != nil {
+		return p, err
+	}
+	p.Territories = slices.DeleteFunc(p.Territories, func(t string) bool { return !k.known(t) })
+	return p, nil
+}

@@ -55,10 +55,11 @@ func (e Event) envelope() (Envelope, error) {
 	return env, nil
 }
 
-// insertArgs are the arguments of insertSQL for events: one array per
-// column. Lists are joined into one text per row (unnest cannot take an
-// array of arrays of different lengths) and split again by the query.
-func insertArgs(events []Event) ([]any, error) {
+// insertArgs are the arguments of insertSQL for events published by
+// actor: one array per column. Lists are joined into one text per row
+// (unnest cannot take an array of arrays of different lengths) and split
+// again by the query.
+func insertArgs(actor string, events []Event) ([]any, error) {
 	n := len(events)
 	ids, types, subjects := make([]uuid.UUID, n), make([]string, n), make([]*uuid.UUID, n)
 	versions, territories, owners := make([]*int32, n), make([]*string, n), make([]*string, n)
@@ -80,18 +81,21 @@ func insertArgs(events []Event) ([]any, error) {
 		territories[i], owners[i] = nilIfEmpty(e.Audience.Territory), nilIfEmpty(e.Audience.Owner)
 		collabs[i], topics[i] = joinList(e.Audience.Collaborators), joinList(e.Topics)
 	}
-	return []any{ids, types, subjects, versions, territories, owners, collabs, topics, envs}, nil
+	return []any{ids, types, subjects, versions, territories, owners, collabs, topics, envs, actor}, nil
 }
 
 // insertSQL takes the transaction's xid in a CTE first: the id of a row
 // must be drawn after its transaction has an xid, or a reader could see a
-// gap that belongs to no in-flight transaction and skip the row.
+// gap that belongs to no in-flight transaction and skip the row. The actor
+// must be the transaction's user (the insert policy checks it); without
+// one (the tests-only anonymous publisher) it is the scope's user.
 const insertSQL = `WITH tx AS MATERIALIZED (SELECT pg_current_xact_id() AS xid)
 	INSERT INTO event_outbox (xid, event_id, type, subject_id, subject_version, territory, owner_user_id,
-		collaborator_user_ids, topics, envelope)
+		collaborator_user_ids, topics, envelope, actor)
 	SELECT tx.xid, u.id, u.type, u.subject, u.version, u.territory, u.owner,
 		CASE WHEN u.collabs = '' THEN '{}'::text[] ELSE string_to_array(u.collabs, chr(31)) END,
-		CASE WHEN u.topics = '' THEN '{}'::text[] ELSE string_to_array(u.topics, chr(31)) END, u.env
+		CASE WHEN u.topics = '' THEN '{}'::text[] ELSE string_to_array(u.topics, chr(31)) END, u.env,
+		coalesce(nullif($10::text, ''), app_user_id())
 	FROM tx, unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
 		AS u(id, type, subject, version, territory, owner, collabs, topics, env)
 	ON CONFLICT (event_id) DO NOTHING`

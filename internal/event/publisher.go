@@ -74,7 +74,7 @@ func (p *Publisher) Queue(b *pgx.Batch, actor string, events ...Event) error {
 		}
 		return ErrUnauthenticated
 	}
-	args, err := insertArgs(events)
+	args, err := insertArgs(actor, events)
 	if err != nil {
 		return err
 	}

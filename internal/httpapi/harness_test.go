@@ -96,18 +96,21 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(redact.NewHandler(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	clock := func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 	e.metrics = metric.New()
-	territories, err := territory.Load(t.Context(), e.db.Pool)
+	// The service connects as production does: a login role that is no
+	// superuser and bypasses nothing; fixtures and checks use e.db.Pool.
+	pool := e.db.AppPool(t)
+	territories, err := territory.Load(t.Context(), pool)
 	require.NoError(t, err)
-	pub := event.NewPublisher(pgnotify.NewRelay(e.db.Pool), e.metrics, log, false, clock)
+	pub := event.NewPublisher(pgnotify.NewRelay(pool), e.metrics, log, false, clock)
 	e.handler = httpapi.New(httpapi.Deps{
 		Metrics: e.metrics,
-		Feed:    event.NewFeed(e.db.Pool),
-		Leads: lead.NewService(lead.Deps{Pool: e.db.Pool, Publisher: pub, Metrics: e.metrics, Territories: territories,
+		Feed:    event.NewFeed(pool),
+		Leads: lead.NewService(lead.Deps{Pool: pool, Publisher: pub, Metrics: e.metrics, Territories: territories,
 			Hooks: []lead.TxHook{idempotency.NewHook(clock)}, Now: clock, Log: log}),
-		Users:       user.NewDirectory(e.db.Pool, clock),
-		Idempotency: idempotency.NewStore(e.db.Pool, clock),
-		Verifier:    auth.DevVerifier{Secret: []byte(testSecret), Now: clock},
-		DB:          e.db.Pool,
+		Users:       user.NewDirectory(pool, clock),
+		Idempotency: idempotency.NewStore(pool, clock),
+		Verifier:    auth.KnownTerritories(auth.DevVerifier{Secret: []byte(testSecret), Now: clock}, territories.Known),
+		DB:          pool,
 		Log:         log,
 		OpenAPI:     api.OpenAPI,
 	})

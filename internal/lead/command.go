@@ -111,7 +111,7 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 	}
 	a.Outcome = outcome
 	err := s.write(ctx, p, write{name: CommandAddActivity, run: func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
-		l, err := lockLead(ctx, tx, id)
+		l, err := lockLead(ctx, tx, p, id)
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -63,7 +63,7 @@ func hardDuplicate(ctx context.Context, tx pgx.Tx, l *Lead, exclude uuid.UUID) e
 	if exclude != uuid.Nil {
 		excl = &exclude
 	}
-	var id uuid.UUID
+	var id *uuid.UUID // only when the caller may see the lead
 	var status, field string
 	var visible bool
 	err := tx.QueryRow(ctx, `SELECT lead_id, lead_status, field, visible FROM lead_conflicts($1, $2, $3, $4) LIMIT 1`,
@@ -74,11 +74,7 @@ func hardDuplicate(ctx context.Context, tx pgx.Tx, l *Lead, exclude uuid.UUID) e
 	if err != nil {
 		return fmt.Errorf("lead: duplicate check: %w", err)
 	}
-	d := &DuplicateError{Field: field, ExistingStatus: Status(status)}
-	if visible {
-		d.ExistingLeadID = &id
-	}
-	return d
+	return &DuplicateError{Field: field, ExistingStatus: Status(status), ExistingLeadID: id}
 }
 
 const candidatesSQL = `SELECT id, company_name, city, territory, status, owner_user_id,

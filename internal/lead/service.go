@@ -393,7 +393,7 @@ func (s *Service) command(ctx context.Context, p auth.Principal, id uuid.UUID, v
 	change func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error)) (*Lead, error) {
 	var out *Lead
 	err := s.write(ctx, p, write{name: name, explain: explain, run: func(tx pgx.Tx) (any, []event.Event, *pgx.Batch, error) {
-		l, err := lockLead(ctx, tx, id)
+		l, err := lockLead(ctx, tx, p, id)
 		if err != nil {
 			return nil, nil, nil, err
 		}

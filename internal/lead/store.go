@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/freshplan/leads/internal/auth"
 )
 
 // All of the package's SQL is in this file. Row-level security decides
@@ -82,14 +84,19 @@ func scanInto(out *Lead) func(pgx.Row) error {
 }
 
 // lockLead reads a lead and locks its row: the first statement of every
-// command, so changes to one lead are serialized.
-// Sent as a batch, so that the transaction's scope settings travel with it.
-func lockLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Lead, error) {
+// command, so changes to one lead are serialized. Sent as a batch, so that
+// the transaction's scope settings travel with it. Row-level security
+// decides what p may lock; the territory is checked in Go as well, so a
+// scope that SQL would read wider than the principal still finds nothing.
+func lockLead(ctx context.Context, tx pgx.Tx, p auth.Principal, id uuid.UUID) (*Lead, error) {
 	var l Lead
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+leadColumns+` FROM leads WHERE id = $1 FOR UPDATE`, id).QueryRow(scanInto(&l))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
+	}
+	if !p.SeesTerritory(l.Territory) {
+		return nil, ErrNotFound
 	}
 	return &l, nil
 }

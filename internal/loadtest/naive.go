@@ -32,7 +32,7 @@ const (
 	naiveLock     = `SELECT status, company_name FROM leads WHERE id = $1 FOR UPDATE`
 	naiveUpdate   = `UPDATE leads SET version = version + 1, status = $2, reminder_sent_at = $3, updated_at = $4, updated_by = $5 WHERE id = $1 RETURNING version`
 	naiveActivity = `INSERT INTO activities (id, lead_id, type, occurred_at, description, outcome, user_id, created_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, $4)`
-	naiveOutbox   = `INSERT INTO event_outbox (event_id, type, subject_id, subject_version, territory, owner_user_id, collaborator_user_ids, topics, envelope) VALUES ($1, $2, $3, $4, $5, $6, '{}', '{dashboard_updates}', $7)`
+	naiveOutbox   = `INSERT INTO event_outbox (event_id, type, subject_id, subject_version, territory, owner_user_id, collaborator_user_ids, topics, envelope, actor) VALUES ($1, $2, $3, $4, $5, $6, '{}', '{dashboard_updates}', $7, app_user_id())`
 	naiveNotify   = `SELECT pg_notify('` + pgnotify.Channel + `', $1)`
 	naiveRead     = `SELECT envelope FROM event_outbox WHERE event_id = $1`
 )

@@ -19,14 +19,15 @@ func TestQueueScopeHoldsForTheRestOfTheBatch(t *testing.T) {
 	db := pgtest.New(t)
 	b := &pgx.Batch{}
 	postgres.QueueScope(b, auth.Principal{UserID: "anna", Roles: []auth.Role{auth.RoleSales}, Territories: []string{"DE", "AT"}})
-	var user, role, territories string
-	b.Queue(`SELECT current_user, current_setting('app.role'), current_setting('app.territories')`).QueryRow(func(r pgx.Row) error {
+	var user, role string
+	var territories []string
+	b.Queue(`SELECT current_user, current_setting('app.role'), app_territories()`).QueryRow(func(r pgx.Row) error {
 		return r.Scan(&user, &role, &territories)
 	})
 	require.NoError(t, db.Pool.SendBatch(t.Context(), b).Close())
 	require.Equal(t, postgres.AppRole, user)
 	require.Equal(t, "SALES", role)
-	require.Equal(t, "DE,AT", territories)
+	require.Equal(t, []string{"DE", "AT"}, territories)
 	require.NoError(t, db.Pool.QueryRow(t.Context(), `SELECT current_user, coalesce(current_setting('app.role', true), '')`).Scan(&user, &role))
 	require.NotEqual(t, postgres.AppRole, user)
 	require.Empty(t, role)

@@ -16,8 +16,14 @@ import (
 	"github.com/freshplan/leads/internal/metric"
 )
 
-// AppRole is the database role every request and job transaction runs as.
-const AppRole = "freshplan_app"
+// The database roles transactions switch to: AppRole for every request,
+// SystemRole for background jobs (the SYSTEM principal). Neither logs in,
+// owns anything or bypasses row-level security; the policies recognise
+// SYSTEM by the role, never by a setting.
+const (
+	AppRole    = "freshplan_app"
+	SystemRole = "freshplan_system"
+)
 
 // Open connects a pool and checks that the server answers.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
@@ -42,8 +48,10 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 // setScope switches the transaction to AppRole and records who acts, in one
 // round trip. Everything is transaction-local, so it ends with the
 // transaction and a pooled connection never carries it over.
+// The territories go as a text[] literal (PostgreSQL quotes each element),
+// which app_territories() casts back: a code cannot turn into two.
 const setScope = `SELECT set_config('role', $1, true), set_config('app.user_id', $2, true),
-	set_config('app.role', $3, true), set_config('app.territories', $4, true)`
+	set_config('app.role', $3, true), set_config('app.territories', $4::text[]::text, true)`
 
 // InTx runs fn in a transaction scoped to p. It commits when fn returns nil
 // and rolls back otherwise. The scope settings travel with the first
@@ -65,7 +73,15 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, fn func(pgx
 }
 
 func scopeArgs(p auth.Principal) []any {
-	return []any{AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ",")}
+	role := AppRole
+	if p.IsSystem() {
+		role = SystemRole
+	}
+	territories := p.Territories
+	if territories == nil {
+		territories = []string{}
+	}
+	return []any{role, p.UserID, string(p.Role()), territories}
 }
 
 // QueueScope adds the scope settings to a batch. Sent without BEGIN, a

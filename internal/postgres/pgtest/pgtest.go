@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"sync"
 	"testing"
@@ -40,6 +41,28 @@ type DB struct {
 	Name string
 	URL  string
 	Pool *pgxpool.Pool
+	// AppURL connects as LoginRole, as production does: no superuser, no
+	// BYPASSRLS, a member of the app and system roles only, so a grant the
+	// service lacks fails in a test, not in production.
+	AppURL string
+}
+
+// LoginRole is the test login role and its password (a fresh Debian
+// cluster asks non-postgres TCP logins for one).
+const (
+	LoginRole     = "freshplan_test_login"
+	loginPassword = "freshplan-test-login"
+)
+
+// AppPool opens a pool on the test database as LoginRole, closed when t ends.
+func (d *DB) AppPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	pool, err := postgres.Open(context.Background(), d.AppURL, 8)
+	if err != nil {
+		t.Fatalf("pgtest: open as %s: %v", LoginRole, err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }
 
 // New creates a fresh migrated database for t, dropped when t ends. The pool
@@ -62,13 +85,17 @@ func New(t testing.TB) *DB {
 	if err != nil {
 		t.Fatalf("pgtest: open: %v", err)
 	}
+	appURL, err := loginURL(u)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
 	t.Cleanup(func() {
 		pool.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = adminExec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	})
-	return &DB{Name: name, URL: u, Pool: pool}
+	return &DB{Name: name, URL: u, Pool: pool, AppURL: appURL}
 }
 
 // ensureTemplate builds the migrated template once per migration set. An
@@ -90,6 +117,9 @@ func ensureTemplate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if exists {
+		if err := ensureLoginRole(ctx, conn); err != nil {
+			return "", err
+		}
 		return name, markUsed(ctx, conn, name)
 	}
 	building := name + "_build"
@@ -109,7 +139,35 @@ func ensureTemplate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	dropStaleTemplates(ctx, conn, name)
+	if err := ensureLoginRole(ctx, conn); err != nil {
+		return "", err
+	}
 	return name, markUsed(ctx, conn, name)
+}
+
+// ensureLoginRole creates LoginRole once per server (roles are cluster-wide;
+// the migrations created the roles it joins).
+func ensureLoginRole(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, `DO $$ BEGIN
+		CREATE ROLE `+LoginRole+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '`+loginPassword+`';
+	EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
+	if err == nil {
+		_, err = conn.Exec(ctx, `GRANT `+postgres.AppRole+`, `+postgres.SystemRole+` TO `+LoginRole)
+	}
+	if err != nil {
+		return fmt.Errorf("pgtest: login role: %w", err)
+	}
+	return nil
+}
+
+// loginURL is url with LoginRole's credentials.
+func loginURL(url string) (string, error) {
+	u, err := neturl.Parse(url)
+	if err != nil || u.Scheme == "" {
+		return "", fmt.Errorf("FRESHPLAN_TEST_DATABASE_URL must be a postgres:// URL: %v", err)
+	}
+	u.User = neturl.UserPassword(LoginRole, loginPassword)
+	return u.String(), nil
 }
 
 // templateUse is the comment that records when a template was last used.
