@@ -18,41 +18,71 @@ func (p Position) Cursor() string {
 	return strconv.FormatInt(p.LastID, 10) + "~" + p.Xmax + "~" + strings.Join(p.InFlight, ",")
 }
 
-// ErrBadCursor means a cursor did not come from Cursor.
+// ErrBadCursor means a cursor did not come from Cursor: malformed here, or
+// beyond what the server has issued when Fetch checks it against the
+// database.
 var ErrBadCursor = errors.New("event: bad cursor")
 
 // maxCursorInFlight bounds what a client can make the server look up.
 const maxCursorInFlight = 256
 
-// ParseCursor reads a cursor; "" is the start of the retained events.
+// ParseCursor reads a cursor; "" is the start of the retained events. It
+// accepts only what Cursor writes: canonical numbers, and in-flight xids
+// as a snapshot lists them — ascending, distinct and below its xmax. Fetch
+// checks the rest, which needs the database.
 func ParseCursor(s string) (Position, error) {
 	if s == "" {
 		return Position{}, nil
 	}
 	parts := strings.Split(s, "~")
-	id, err := strconv.ParseInt(parts[0], 10, 64)
-	if err != nil || id < 0 || len(parts) == 2 || len(parts) > 3 {
+	if len(parts) != 1 && len(parts) != 3 {
 		return Position{}, ErrBadCursor
 	}
-	pos := Position{LastID: id}
+	id, ok := parseCanonical(parts[0])
+	if !ok || id > 1<<63-1 {
+		return Position{}, ErrBadCursor
+	}
+	pos := Position{LastID: int64(id)}
 	if len(parts) == 1 {
 		return pos, nil
 	}
-	if _, err := strconv.ParseUint(parts[1], 10, 64); err != nil {
+	xmax, ok := parseCanonical(parts[1])
+	if !ok {
 		return Position{}, ErrBadCursor
 	}
 	pos.Xmax = parts[1]
 	if parts[2] == "" {
 		return pos, nil
 	}
-	for _, x := range strings.Split(parts[2], ",") {
-		if _, err := strconv.ParseUint(x, 10, 64); err != nil {
-			return Position{}, ErrBadCursor
-		}
-		pos.InFlight = append(pos.InFlight, x)
-	}
-	if len(pos.InFlight) > maxCursorInFlight {
+	inFlight := strings.Split(parts[2], ",")
+	if len(inFlight) > maxCursorInFlight || !snapshotList(inFlight, xmax) {
 		return Position{}, ErrBadCursor
 	}
+	pos.InFlight = inFlight
 	return pos, nil
+}
+
+// snapshotList reports whether xids are what pg_snapshot_xip lists for a
+// snapshot with this xmax: canonical, strictly ascending, all below xmax.
+func snapshotList(xids []string, xmax uint64) bool {
+	var prev uint64
+	for i, x := range xids {
+		v, ok := parseCanonical(x)
+		if !ok || v >= xmax || (i > 0 && v <= prev) {
+			return false
+		}
+		prev = v
+	}
+	return true
+}
+
+// parseCanonical reads an unsigned decimal as strconv.Format writes it: no
+// sign, no leading zeros. A cursor the server wrote has one spelling, so
+// any other is not one of ours.
+func parseCanonical(s string) (uint64, bool) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || strconv.FormatUint(v, 10) != s {
+		return 0, false
+	}
+	return v, true
 }

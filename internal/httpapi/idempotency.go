@@ -4,14 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/freshplan/leads/internal/idempotency"
+	"github.com/freshplan/leads/internal/lead"
 )
 
 // idempotent applies SPEC §4 to a POST, PATCH or DELETE route: a request
-// with an Idempotency-Key runs once; a repeat gets the stored response.
+// with an Idempotency-Key executes once; a repeat gets the stored response.
+// Whether a request runs is decided only by the claim in the command's
+// transaction (see package idempotency); the lookup here is a fast path
+// that replays what is already committed.
 func (s *server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -29,8 +36,7 @@ func (s *server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		p := principal(r)
-		claim := idempotency.NewClaim(p.UserID, key, idempotency.Fingerprint(r.Method, r.URL.Path, body))
+		claim := idempotency.NewClaim(principal(r).UserID, key, idempotency.Fingerprint(r.Method, r.URL.Path, body))
 		if s.replayed(w, r, claim) {
 			return
 		}
@@ -39,19 +45,15 @@ func (s *server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 		switch {
 		case claim.Outcome() != nil:
 			s.refuse(w, r, claim.Outcome())
-		case rec.status >= 500:
-			rec.copyTo(w) // not stored (a commit that failed took the answer with it); the client may retry
-		case claim.Stored() != nil:
+		case rec.status < 500 && claim.Stored() != nil:
 			s.count("stored")
 			rec.copyTo(w)
 		default:
-			// Refused before a command ran (validation, media type ...):
-			// store the answer on its own, so a repeat gets the same one.
-			resp := idempotency.Response{Status: rec.status, Header: idempotency.HeaderSubset(rec.header), Body: rec.body.Bytes()}
-			if err := s.idem.StoreOutcome(r.Context(), p, claim, resp); err != nil {
-				s.log.ErrorContext(r.Context(), "idempotency: store outcome failed", "error", err)
-			}
-			s.count("stored")
+			// Not stored: refused before a command ran (validation, media
+			// type, If-Match ...), refused by the command without executing
+			// (its transaction rolled back with the key's row), or a server
+			// error. The key stays free for the corrected request or a retry.
+			s.count("not_stored")
 			rec.copyTo(w)
 		}
 	}
@@ -59,11 +61,15 @@ func (s *server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 
 // bindClaim gives the request's claim, if any, the handler's renderer of
 // a success and the renderer of a refusal, so the command's transaction can
-// store the answer it will get.
+// store the answer it will get, and the lead the path names, which a
+// stored refusal is about.
 func (s *server) bindClaim(r *http.Request, render func(any) reply) {
 	c := idempotency.FromContext(r.Context())
 	if c == nil {
 		return
+	}
+	if id, err := uuid.Parse(r.PathValue("id")); err == nil {
+		c.About(id)
 	}
 	c.Render(func(result any) idempotency.Response { return stored(render(result)) },
 		func(err error) idempotency.Response {
@@ -99,13 +105,7 @@ func (s *server) replayed(w http.ResponseWriter, r *http.Request, claim *idempot
 func (s *server) refuse(w http.ResponseWriter, r *http.Request, outcome error) {
 	var replay *idempotency.ReplayError
 	if errors.As(outcome, &replay) {
-		s.count("replayed")
-		for k, v := range replay.Response.Header {
-			w.Header().Set(k, v)
-		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.WriteHeader(replay.Response.Status)
-		_, _ = w.Write(replay.Response.Body)
+		s.replay(w, r, replay.Response)
 		return
 	}
 	if errors.Is(outcome, idempotency.ErrMismatch) {
@@ -114,6 +114,38 @@ func (s *server) refuse(w http.ResponseWriter, r *http.Request, outcome error) {
 		s.count("in_progress")
 	}
 	writeProblem(w, r, idempotencyProblem(outcome))
+}
+
+// replay answers with a stored response, if the caller may still see the
+// leads it is about: a body stored for a caller must not outlive the
+// caller's right to read it (a lead reassigned away from a SALES user).
+// Otherwise the answer is the 404 of any lead the caller may not see.
+func (s *server) replay(w http.ResponseWriter, r *http.Request, resp idempotency.Response) {
+	if err := s.mayStillSee(r, resp.Leads); err != nil {
+		if lead.IsNotFound(err) {
+			s.count("replay_hidden")
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.count("replayed")
+	for k, v := range resp.Header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
+}
+
+// mayStillSee reads each lead as the caller; lead.ErrNotFound when one is
+// no longer visible.
+func (s *server) mayStillSee(r *http.Request, leads []uuid.UUID) error {
+	for _, id := range leads {
+		if _, err := s.leads.Get(r.Context(), principal(r), id); err != nil {
+			return fmt.Errorf("httpapi: replay: %w", err)
+		}
+	}
+	return nil
 }
 
 // idempotencyProblem is the answer to a key that was reused for another

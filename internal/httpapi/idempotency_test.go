@@ -63,15 +63,15 @@ func TestIdempotentErrorsAndOtherMethods(t *testing.T) {
 	e := newEnv(t)
 	anna := e.token("anna", auth.RoleSales, "DE")
 	mia := e.token("mia", auth.RoleManager, "DE")
-	// A 4xx is stored too: the repeat gets the same answer even after the
-	// cause went away.
+	// A validation failure did not execute: it is not stored, the repeat
+	// is validated again, and the key stays free (SPEC §4).
 	bad := map[string]any{"companyName": ""}
 	res := e.do("POST", "/api/leads", anna, bad, "Idempotency-Key", "k-invalid")
 	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
 	again := e.do("POST", "/api/leads", anna, bad, "Idempotency-Key", "k-invalid")
 	require.Equal(t, http.StatusUnprocessableEntity, again.Status)
-	require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
-	require.Equal(t, res.Body, again.Body)
+	require.Empty(t, again.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, 0, e.count(t, `SELECT count(*) FROM idempotency_key WHERE key = 'k-invalid'`))
 
 	l := e.createLead(anna, map[string]any{"companyName": "Kantine Ost"})
 	id := "/api/leads/" + l.ID.String()

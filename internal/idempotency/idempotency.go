@@ -2,11 +2,28 @@
 //
 // The key is recorded in the business transaction itself, before the
 // change, and the response is stored in the same transaction after it: the
-// change and its stored response commit together or not at all. A refused
-// command (404, 409, 412, 422) stores its answer in the same transaction
-// too, after the command's writes were rolled back to a savepoint. A repeat
-// that arrives while the first request runs blocks on the first one's
-// uncommitted row (up to 5 s) and then replays, or gets 409.
+// change and its stored response commit together or not at all. Only the
+// outcome of a request that executed is stored, as Stripe does: a success,
+// or a refusal that depends on the state (404, 409, 412), written after
+// the command's writes were rolled back to a savepoint. Any other refusal
+// (a validation failure, a soft-duplicate warning, 403) rolls the whole
+// transaction back, the key's row with it: the key is free again, so the
+// client can correct its request and retry under the same key.
+//
+// Why at most one request per key executes, whatever the interleaving: the
+// row (user, key) is the lock. A request executes only after its INSERT of
+// that row succeeded, and holds the uncommitted row until it commits with
+// a stored response or rolls back, so no committed row ever lacks one. A
+// concurrent insert blocks on the uncommitted row (up to WaitFor, else
+// ErrInProgress); once the holder commits it conflicts and reads the
+// stored response (a replay, or ErrMismatch for another fingerprint), and
+// once the holder rolls back it takes the key itself. An expired row is
+// taken over by the same INSERT under the same row lock. Reads outside the
+// command (Store.Lookup) see only committed, stored rows: they may replay,
+// never decide that a request runs.
+//
+// A stored response remembers the leads it is about; a replay shows it only
+// to a caller who may still see them (the HTTP layer checks).
 //
 // The claim joins the lead commands as a lead.TxHook: the HTTP layer puts
 // it into the request's context, the hook finds it there.
@@ -16,12 +33,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,10 +61,44 @@ type Response struct {
 	Status int               `json:"status"`
 	Header map[string]string `json:"header"`
 	Body   []byte            `json:"-"`
+	// Leads are the leads the response is about (the created or changed
+	// lead, an activity's lead, a duplicate's existing lead). A replay
+	// shows the response only to a caller who may still see all of them.
+	Leads []uuid.UUID `json:"-"`
 }
 
-// StoredHeaders are the response headers kept for a replay.
-var StoredHeaders = []string{"Content-Type", "Location", "ETag"}
+// SoftDuplicateProblem is the problem type of the soft-duplicate warning
+// (SPEC §3): nothing was written, the client is expected to correct the
+// request (force with a reason), so the warning is not an outcome to keep.
+const SoftDuplicateProblem = "/problems/possible-duplicate"
+
+// Executed reports whether r answers a request that executed (SPEC §4): a
+// success, or a refusal that depends on the state of the lead (404, 409,
+// 412). Request-validation failures (400, 413, 415, 422, 428), 403, the
+// soft-duplicate warning and server errors are not kept: the same request,
+// corrected or retried, may run.
+func Executed(r Response) bool {
+	switch {
+	case r.Status >= 200 && r.Status < 300:
+		return true
+	case r.Status == http.StatusNotFound, r.Status == http.StatusPreconditionFailed:
+		return true
+	case r.Status == http.StatusConflict:
+		return problemType(r.Body) != SoftDuplicateProblem
+	}
+	return false
+}
+
+// problemType reads the type of a problem+json body; "" when it is none.
+func problemType(body []byte) string {
+	var p struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(body, &p) != nil {
+		return ""
+	}
+	return p.Type
+}
 
 // Sentinel results of claiming a key.
 var (
@@ -76,6 +129,7 @@ type Claim struct {
 	UserID      string
 	Key         string
 	Fingerprint string
+	lead        uuid.UUID // the lead the request names in its path; uuid.Nil for a create
 	render      func(result any) Response
 	renderError func(err error) Response
 	stored      *Response
@@ -111,6 +165,10 @@ func (c *Claim) Render(ok func(result any) Response, refused func(err error) Res
 	c.render, c.renderError = ok, refused
 }
 
+// About records the lead the request names (its path), so a refusal
+// stored without a result still knows which lead it is about.
+func (c *Claim) About(id uuid.UUID) { c.lead = id }
+
 // Stored is the response written in the business transaction, if any.
 func (c *Claim) Stored() *Response { return c.stored }
 
@@ -143,7 +201,7 @@ func (c *Claim) begin(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	b.Queue(`INSERT INTO idempotency_key (user_id, key, fingerprint, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = NULL,
-			headers = '{}', body = NULL, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+			headers = '{}', body = NULL, lead_ids = '{}', created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
 		WHERE idempotency_key.expires_at <= EXCLUDED.created_at`,
 		c.UserID, c.Key, c.Fingerprint, now, now.Add(TTL))
 	b.Queue(`SELECT set_config('lock_timeout', '0', true)`)
@@ -172,15 +230,21 @@ func (c *Claim) begin(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	return c.outcome
 }
 
+// existing decides on a key whose live row stopped the insert. The insert
+// waited for that row's transaction, so the row read here (a new snapshot:
+// READ COMMITTED) is committed, and a committed row always has its stored
+// response. No row (removed in between) or no response is answered as
+// still in progress: the client retries, nothing is decided wrongly.
 func (c *Claim) existing(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	stored, fingerprint, err := lookup(ctx, tx, c.UserID, c.Key, now)
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if fingerprint != c.Fingerprint {
+	case fingerprint == "":
+		return ErrInProgress
+	case fingerprint != c.Fingerprint:
 		return ErrMismatch
-	}
-	if stored == nil {
+	case stored == nil:
 		return ErrInProgress
 	}
 	return &ReplayError{Response: *stored}
@@ -191,21 +255,61 @@ func (c *Claim) Done(ctx context.Context, tx pgx.Tx, result any) error {
 	if c.render == nil {
 		return errors.New("idempotency: no renderer for this request")
 	}
-	return c.store(ctx, tx, c.render(result))
+	r := c.render(result)
+	r.Leads = c.leadsOf(result)
+	return c.store(ctx, tx, r)
 }
 
-// Failed stores the answer to a refused command, so a repeat gets the same
-// one. A server error is not an answer: it rolls everything back, and the
-// client may retry with the same key.
+// Failed stores the answer to a refused command that executed (Executed),
+// so a repeat gets the same one. Any other refusal is returned: the whole
+// transaction rolls back, the key's row with it, and the key is free for
+// the corrected request. A server error is no answer either: the client
+// may retry with the same key.
 func (c *Claim) Failed(ctx context.Context, tx pgx.Tx, err error) error {
 	if c.renderError == nil {
 		return err
 	}
 	r := c.renderError(err)
-	if r.Status >= 500 {
+	if !Executed(r) {
 		return err
 	}
+	if r.Status != http.StatusNotFound { // a 404 shows nothing: no lead to re-check
+		r.Leads = c.refusedLeads(err)
+	}
 	return c.store(ctx, tx, r)
+}
+
+// leadsOf names the lead a command's result is about.
+func (c *Claim) leadsOf(result any) []uuid.UUID {
+	switch v := result.(type) {
+	case *lead.Lead:
+		if v != nil {
+			return []uuid.UUID{v.ID}
+		}
+	case *lead.Activity:
+		if v != nil {
+			return []uuid.UUID{v.LeadID}
+		}
+	}
+	return c.pathLead()
+}
+
+// refusedLeads names the leads a refusal is about: the lead of the path,
+// and a duplicate's existing lead, whose id the body shows.
+func (c *Claim) refusedLeads(err error) []uuid.UUID {
+	ids := c.pathLead()
+	var dup *lead.DuplicateError
+	if errors.As(err, &dup) && dup.ExistingLeadID != nil {
+		ids = append(ids, *dup.ExistingLeadID)
+	}
+	return ids
+}
+
+func (c *Claim) pathLead() []uuid.UUID {
+	if c.lead == uuid.Nil {
+		return nil
+	}
+	return []uuid.UUID{c.lead}
 }
 
 func (c *Claim) store(ctx context.Context, tx pgx.Tx, r Response) error {
@@ -224,8 +328,9 @@ func lookup(ctx context.Context, tx pgx.Tx, userID, key string, now time.Time) (
 	var status *int
 	var header map[string]string
 	var body []byte
-	err := tx.QueryRow(ctx, `SELECT fingerprint, status, headers, body FROM idempotency_key
-		WHERE user_id = $1 AND key = $2 AND expires_at > $3`, userID, key, now).Scan(&fingerprint, &status, &header, &body)
+	var leads []uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT fingerprint, status, headers, body, lead_ids FROM idempotency_key
+		WHERE user_id = $1 AND key = $2 AND expires_at > $3`, userID, key, now).Scan(&fingerprint, &status, &header, &body, &leads)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, "", nil
 	}
@@ -235,21 +340,22 @@ func lookup(ctx context.Context, tx pgx.Tx, userID, key string, now time.Time) (
 	if status == nil {
 		return nil, fingerprint, nil
 	}
-	return &Response{Status: *status, Header: header, Body: body}, fingerprint, nil
+	return &Response{Status: *status, Header: header, Body: body, Leads: leads}, fingerprint, nil
 }
 
 func save(ctx context.Context, tx pgx.Tx, userID, key string, r Response) error {
-	_, err := tx.Exec(ctx, `UPDATE idempotency_key SET status = $3, headers = $4, body = $5 WHERE user_id = $1 AND key = $2`,
-		userID, key, r.Status, nonNilHeader(r.Header), r.Body)
+	_, err := tx.Exec(ctx, `UPDATE idempotency_key SET status = $3, headers = $4, body = $5, lead_ids = $6
+		WHERE user_id = $1 AND key = $2`,
+		userID, key, r.Status, nonNilHeader(r.Header), r.Body, nonNilLeads(r.Leads))
 	if err != nil {
 		return fmt.Errorf("idempotency: store response: %w", err)
 	}
 	return nil
 }
 
-// Store reads and writes keys outside a command's transaction: the
-// replay before a request runs, and the answers of requests refused before
-// they reached a command.
+// Store reads keys outside a command's transaction (the replay before a
+// request runs) and removes expired ones. It never stores a response: a
+// request refused before it reached a command did not execute (SPEC §4).
 type Store struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
@@ -269,30 +375,19 @@ func (s *Store) Lookup(ctx context.Context, p auth.Principal, key string) (resp 
 	return resp, fingerprint, err
 }
 
-// StoreOutcome stores the response of a request that changed nothing (a
-// 4xx before the command ran), in a transaction of its own.
-func (s *Store) StoreOutcome(ctx context.Context, p auth.Principal, c *Claim, r Response) error {
-	now := s.now()
-	err := postgres.InTx(ctx, s.pool, p, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO idempotency_key (user_id, key, fingerprint, status, headers, body, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
-			headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-		WHERE idempotency_key.expires_at <= EXCLUDED.created_at`,
-			c.UserID, c.Key, c.Fingerprint, r.Status, nonNilHeader(r.Header), r.Body, now, now.Add(TTL))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("idempotency: store outcome: %w", err)
-	}
-	return nil
-}
-
 func nonNilHeader(h map[string]string) map[string]string {
 	if h == nil {
 		return map[string]string{}
 	}
 	return h
+}
+
+// nonNilLeads keeps lead_ids an empty array, never NULL.
+func nonNilLeads(ids []uuid.UUID) []uuid.UUID {
+	if ids == nil {
+		return []uuid.UUID{}
+	}
+	return ids
 }
 
 // ValidKey reports whether k is 1..255 printable ASCII characters.
@@ -306,17 +401,6 @@ func ValidKey(k string) bool {
 		}
 	}
 	return true
-}
-
-// HeaderSubset copies the headers worth replaying.
-func HeaderSubset(h http.Header) map[string]string {
-	out := map[string]string{}
-	for _, k := range StoredHeaders {
-		if v := h.Get(k); v != "" {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // cleanup deletes expired keys.

@@ -27,8 +27,8 @@ type TxHook interface {
 // TxStep is a hook's part in one command.
 type TxStep interface {
 	// Done runs after the command's writes, in its transaction, with the
-	// command's result (*Lead, or *Activity for add-activity; nil for
-	// delete). An error rolls everything back.
+	// command's result: the *Lead as written (deleted, for delete), or the
+	// *Activity for add-activity. An error rolls everything back.
 	Done(ctx context.Context, tx pgx.Tx, result any) error
 	// Failed runs when the command failed: its writes are rolled back to a
 	// savepoint taken after Begin, so the step can still record the outcome

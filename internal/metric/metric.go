@@ -27,7 +27,7 @@ type Set struct {
 	OldestXactAge    prometheus.Gauge
 	HTTPDuration     *prometheus.HistogramVec
 
-	IdempotencyRequests *prometheus.CounterVec // result: stored|replayed|mismatch|in_progress
+	IdempotencyRequests *prometheus.CounterVec // result: stored|not_stored|replayed|replay_hidden|mismatch|in_progress
 	LeadsConflicts      *prometheus.CounterVec // field
 	NormalizationErrors *prometheus.CounterVec // field
 }
