@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -56,6 +57,30 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"activity bad time", "POST", id + "/activities", map[string]any{"type": "CALL", "occurredAt": "yesterday"}, nil, 422, "occurredAt"},
 		{"activity future", "POST", id + "/activities", map[string]any{"type": "CALL", "occurredAt": "2099-01-01T00:00:00Z"}, nil, 422, "occurredAt"},
 		{"activities bad size", "GET", id + "/activities?size=500", nil, nil, 422, "size"},
+		// Hardening, findings 3 and 4.
+		{"too many collaborators", "POST", "/api/leads", map[string]any{"companyName": "X", "collaboratorUserIds": many(51)}, nil, 422, "collaboratorUserIds"},
+		{"patch too many collaborators", "PATCH", id, map[string]any{"addCollaborators": many(51)}, []string{"If-Match", `"1"`}, 422, "addCollaborators"},
+		{"patch too many removals", "PATCH", id, map[string]any{"removeCollaborators": many(51)}, []string{"If-Match", `"1"`}, 422, "removeCollaborators"},
+		{"patch nul owner", "PATCH", id, map[string]any{"ownerUserId": "a\x00"}, []string{"If-Match", `"1"`}, 422, "ownerUserId"},
+		{"case-variant key", "POST", "/api/leads", `{"companyName":"A","COMPANYNAME":"B"}`, nil, 422, "COMPANYNAME"},
+		{"duplicate key", "POST", "/api/leads", `{"companyName":"A","companyName":"B"}`, nil, 422, "companyName"},
+		{"patch duplicate key", "PATCH", id, `{"city":"A","city":"B"}`, []string{"If-Match", `"1"`}, 422, "city"},
+		{"invalid utf-8 body", "POST", "/api/leads", "{\"companyName\":\"\xff\"}", nil, 400, "body"},
+		{"lone surrogate", "POST", "/api/leads", `{"companyName":"\udc00"}`, nil, 400, "body"},
+		{"zero-width company", "POST", "/api/leads", map[string]any{"companyName": "\u200b\u200c\u200d\u2060\ufeff"}, nil, 422, "companyName"},
+		{"control company", "POST", "/api/leads", map[string]any{"companyName": "A\x1b[2J"}, nil, 422, "companyName"},
+		{"nul city", "POST", "/api/leads", map[string]any{"companyName": "X", "city": "K\x00ln"}, nil, 422, "city"},
+		{"javascript website", "POST", "/api/leads", map[string]any{"companyName": "X", "website": "javascript:alert(1)"}, nil, 422, "website"},
+		{"patch javascript website", "PATCH", id, map[string]any{"website": "javascript:alert(1)"}, []string{"If-Match", `"1"`}, 422, "website"},
+		{"nul description", "POST", id + "/activities", map[string]any{"type": "CALL", "description": "\x00"}, nil, 422, "description"},
+		{"nul query", "GET", "/api/leads?q=%00", nil, nil, 422, "q"},
+		{"invalid utf-8 owner", "GET", "/api/leads?owner=%FF", nil, nil, 422, "owner"},
+		{"nul status", "GET", "/api/leads?status=ACTIVE%00", nil, nil, 422, "status"},
+		{"nul territory", "GET", "/api/leads?territory=D%00", nil, nil, 422, "territory"},
+		{"invalid utf-8 sort", "GET", "/api/leads?sort=city%FF", nil, nil, 422, "sort"},
+		{"nul duplicate email", "GET", "/api/leads/duplicates?email=%00", nil, nil, 422, "email"},
+		{"invalid utf-8 duplicate city", "GET", "/api/leads/duplicates?city=K%F6ln", nil, nil, 422, "city"},
+		{"nul events after", "GET", "/api/events?after=1%00", nil, nil, 422, "after"},
 	}
 	before := e.snapshot()
 	for _, c := range cases {
@@ -63,11 +88,21 @@ func TestBadInputChangesNothing(t *testing.T) {
 		require.Equal(t, c.status, res.Status, "%s: %s", c.name, truncate(res.Body))
 		p := res.problem(t)
 		require.Equal(t, c.status, p.Status, c.name)
+		require.LessOrEqual(t, len(p.Errors), 20, c.name)
 		if c.field != "" {
 			require.Contains(t, p.fields(), c.field, c.name)
 		}
 		require.Equal(t, before, e.snapshot(), "%s changed data", c.name)
 	}
+}
+
+// many is n distinct user ids.
+func many(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = "user" + strconv.Itoa(i)
+	}
+	return ids
 }
 
 func TestUnknownRouteAndHealth(t *testing.T) {

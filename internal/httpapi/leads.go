@@ -95,8 +95,8 @@ func listQuery(r *http.Request) (lead.ListQuery, error) {
 		}
 		q.Territory = &t
 	}
-	if s := p.q.Get("sort"); s != "" {
-		field, dir, _ := strings.Cut(s, ",")
+	if s := p.text("sort", 50); s != nil {
+		field, dir, _ := strings.Cut(*s, ",")
 		q.Sort, q.Desc = field, strings.EqualFold(dir, "desc")
 		if !slices.Contains(lead.SortFields(), field) {
 			p.bad("sort", "must be one of "+strings.Join(lead.SortFields(), ", "))

@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -16,9 +20,54 @@ type params struct {
 	errors []FieldError
 }
 
-func queryParams(r *http.Request) *params { return &params{q: r.URL.Query()} }
+// queryParams parses a request's query and screens every value once, so no
+// handler can pass a NUL byte or invalid UTF-8 on to PostgreSQL (which
+// refuses them in text, and that used to surface as a 500), however it
+// reads its parameters.
+func queryParams(r *http.Request) *params {
+	p := &params{q: r.URL.Query()}
+	p.screen()
+	return p
+}
 
-func (p *params) bad(field, message string) { p.errors = append(p.errors, FieldError{field, message}) }
+// screen names every parameter with a value that is not clean text and
+// removes it, so handlers see it as absent and answer with the problem.
+// Parameter names that are not clean text cannot be any handler's, so
+// they are ignored like every other unknown parameter.
+func (p *params) screen() {
+	for _, name := range slices.Sorted(maps.Keys(p.q)) {
+		if !cleanText(name) {
+			continue
+		}
+		if slices.ContainsFunc(p.q[name], func(v string) bool { return !cleanText(v) }) {
+			p.bad(name, "must be valid UTF-8 text without NUL bytes or control characters")
+			p.q.Del(name)
+		}
+	}
+}
+
+// cleanText reports whether s is valid UTF-8 without control characters
+// other than tab, line feed and carriage return: the text the lead fields
+// accept, so a search for anything else could never match.
+func cleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// bad records an invalid parameter; past maxFieldErrors the problem could
+// not show more, so collecting stops.
+func (p *params) bad(field, message string) {
+	if len(p.errors) < maxFieldErrors {
+		p.errors = append(p.errors, FieldError{field, message})
+	}
+}
 
 // text returns a trimmed parameter, nil when absent or blank, at most max
 // characters.

@@ -90,18 +90,7 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 	desc := text(v, "description", &in.Description, 4000)
 	outcome := text(v, "outcome", in.Outcome, maxText)
 	now := s.clock()
-	at := now
-	if in.OccurredAt != nil {
-		t, err := time.Parse(time.RFC3339Nano, *in.OccurredAt)
-		switch {
-		case err != nil:
-			v.add("occurredAt", "must be an RFC 3339 date-time like 2025-09-26T20:00:00Z")
-		case t.After(now.Add(5 * time.Minute)):
-			v.add("occurredAt", "must not be in the future")
-		default:
-			at = t.UTC().Truncate(time.Microsecond)
-		}
-	}
+	at := occurredAt(v, in.OccurredAt, now)
 	if err := v.orNil(); err != nil {
 		return nil, err
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -81,7 +84,17 @@ type ActivityInput struct {
 
 const maxText = 255
 
+// maxCollaborators bounds a lead's collaborators and every list of them in
+// a request: a list is checked by its length before anything else looks at
+// it, so an oversized one costs nothing but the decoding.
+const maxCollaborators = 50
+
+// textMessage is the refusal of text that is not clean (see cleanText).
+const textMessage = "must be valid UTF-8 text without NUL bytes or control characters (tab and line breaks are allowed)"
+
 // text validates an optional free-text field: trimmed, blank becomes nil.
+// Every free-text field of a lead or an activity comes through here, on
+// create and on update.
 func text(v *ValidationError, field string, s *string, max int) *string {
 	if s == nil {
 		return nil
@@ -90,8 +103,8 @@ func text(v *ValidationError, field string, s *string, max int) *string {
 	if t == "" {
 		return nil
 	}
-	if !utf8.ValidString(t) || strings.ContainsRune(t, 0) {
-		v.add(field, "must be valid UTF-8 text")
+	if !cleanText(t) {
+		v.add(field, textMessage)
 		return nil
 	}
 	if utf8.RuneCountInString(t) > max {
@@ -101,17 +114,87 @@ func text(v *ValidationError, field string, s *string, max int) *string {
 	return &t
 }
 
+// cleanText reports whether s is valid UTF-8 without control characters
+// other than tab, line feed and carriage return. PostgreSQL refuses NUL and
+// invalid UTF-8 outright; the other controls (escape sequences, backspace,
+// C1 codes) have no place in a CRM's text and can mislead a terminal or a
+// log reader. Tab and line breaks stay: descriptions, outcomes and reasons
+// are multi-line notes pasted from anywhere.
+func cleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// website accepts only an absolute http or https URL with a host: the
+// website is shown as a link, and javascript: or data: URLs there would run
+// in the reader's browser.
+func website(v *ValidationError, s *string) *string {
+	t := text(v, "website", s, 2048)
+	if t == nil {
+		return nil
+	}
+	if u, err := url.Parse(*t); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		v.add("website", "must be an http or https URL like https://example.com")
+		return nil
+	}
+	return t
+}
+
 func companyName(v *ValidationError, s string) string {
 	t := strings.TrimSpace(s)
 	switch {
 	case t == "":
 		v.add("companyName", "is required")
-	case !utf8.ValidString(t) || strings.ContainsRune(t, 0):
-		v.add("companyName", "must be valid UTF-8 text")
+	case !cleanText(t):
+		v.add("companyName", textMessage)
 	case utf8.RuneCountInString(t) > maxText:
 		v.add("companyName", "must be at most %d characters", maxText)
+	case !strings.ContainsFunc(t, letterOrDigit):
+		// TrimSpace leaves zero-width spaces (U+200B..U+200D, U+2060,
+		// U+FEFF) and other format characters: a name of them looks blank.
+		v.add("companyName", "must contain at least one letter or digit")
 	}
 	return t
+}
+
+func letterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// Activities may be dated from 2000 on, older than any customer
+// relationship we import, and up to a day ahead, for a rep's device in
+// another time zone or with a wrong clock; year 0001 and the far future
+// are typing errors that would skew every timeline and follow-up figure.
+const (
+	earliestActivityYear = 2000
+	activityLead         = 24 * time.Hour
+)
+
+// occurredAt parses an activity's optional occurredAt: now when absent.
+// AddActivity is to call it in place of its own parse, which still
+// accepts year 0001 (command.go is outside the hardening change that added
+// this rule).
+func occurredAt(v *ValidationError, s *string, now time.Time) time.Time {
+	if s == nil {
+		return now
+	}
+	t, err := time.Parse(time.RFC3339Nano, *s)
+	switch {
+	case err != nil:
+		v.add("occurredAt", "must be an RFC 3339 date-time like 2025-09-26T20:00:00Z")
+	case t.Before(time.Date(earliestActivityYear, 1, 1, 0, 0, 0, 0, time.UTC)):
+		v.add("occurredAt", "must not be before %d-01-01T00:00:00Z", earliestActivityYear)
+	case t.After(now.Add(activityLead)):
+		v.add("occurredAt", "must not be more than one day in the future")
+	default:
+		return t.UTC().Truncate(time.Microsecond)
+	}
+	return now
 }
 
 func email(v *ValidationError, s *string) *string {
@@ -175,17 +258,33 @@ func (s *Service) territoryOf(v *ValidationError, code string) string {
 	return t
 }
 
+// userIDs validates a list of user ids: at most maxCollaborators, each
+// 1..255 characters of clean text, duplicates dropped. The length is
+// checked first and the rest is linear, so a hostile list costs nothing.
 func userIDs(v *ValidationError, field string, ids []string) []string {
+	if len(ids) > maxCollaborators {
+		v.add(field, "must hold at most %d user ids", maxCollaborators)
+		return nil
+	}
 	out := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		id = strings.TrimSpace(id)
-		if id == "" || len(id) > maxText {
-			v.add(field, "must contain user ids of 1..255 characters")
+		if !userID(id) {
+			v.add(field, "must contain user ids of 1..255 characters of text")
 			return nil
 		}
-		if !slices.Contains(out, id) {
+		if !seen[id] {
+			seen[id] = true
 			out = append(out, id)
 		}
 	}
 	return out
+}
+
+// userID reports whether a trimmed id can name a user: the users table
+// could not hold anything else, and PostgreSQL would refuse a NUL byte in
+// the lookup with an error instead of "unknown user".
+func userID(id string) bool {
+	return id != "" && len(id) <= maxText && cleanText(id)
 }

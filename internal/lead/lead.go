@@ -128,8 +128,14 @@ func (e *ValidationError) Error() string {
 	return "lead: invalid input: " + strings.Join(parts, "; ")
 }
 
+// maxFieldErrors is as many invalid fields as a problem shows (the HTTP
+// layer's limit): collecting more would only cost.
+const maxFieldErrors = 20
+
 func (e *ValidationError) add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	if len(e.Fields) < maxFieldErrors {
+		e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
 }
 
 func (e *ValidationError) orNil() error {

@@ -235,7 +235,7 @@ func (s *Service) newLead(p auth.Principal, in CreateInput) (*Lead, error) {
 		ContactPerson: text(v, "contactPerson", in.ContactPerson, maxText),
 		Email:         email(v, in.Email),
 		Phone:         phone(v, in.Phone),
-		Website:       text(v, "website", in.Website, 2048),
+		Website:       website(v, in.Website),
 		Street:        text(v, "street", in.Street, maxText),
 		PostalCode:    text(v, "postalCode", in.PostalCode, 20),
 		City:          text(v, "city", in.City, maxText),
@@ -259,8 +259,8 @@ func (s *Service) newLead(p auth.Principal, in CreateInput) (*Lead, error) {
 	}
 	if in.OwnerUserID != nil {
 		l.OwnerUserID = strings.TrimSpace(*in.OwnerUserID)
-		if l.OwnerUserID == "" {
-			v.add("ownerUserId", "must not be blank")
+		if !userID(l.OwnerUserID) {
+			v.add("ownerUserId", "must be a user id")
 		}
 	}
 	l.CollaboratorUserIDs = userIDs(v, "collaboratorUserIds", in.CollaboratorUserIDs)

@@ -62,7 +62,7 @@ func (s *Service) applyFields(v *ValidationError, l *Lead, in UpdateInput) {
 		{"contactPerson", in.ContactPerson, &l.ContactPerson, maxLen("contactPerson", maxText)},
 		{"email", in.Email, &l.Email, email},
 		{"phone", in.Phone, &l.Phone, phone},
-		{"website", in.Website, &l.Website, maxLen("website", 2048)},
+		{"website", in.Website, &l.Website, website},
 		{"street", in.Street, &l.Street, maxLen("street", maxText)},
 		{"postalCode", in.PostalCode, &l.PostalCode, maxLen("postalCode", 20)},
 		{"city", in.City, &l.City, maxLen("city", maxText)},
@@ -142,19 +142,30 @@ func applyClock(v *ValidationError, p auth.Principal, l *Lead, in UpdateInput, c
 }
 
 // applyPeople reassigns the owner and edits the collaborators: only to
-// known users with access to the lead's territory.
+// known users with access to the lead's territory, and at most
+// maxCollaborators of them. Every list is bounded before it is looked at,
+// and the merge is linear.
 func (s *Service) applyPeople(ctx context.Context, tx pgx.Tx, p auth.Principal, l *Lead, in UpdateInput, ch *change, now time.Time) error {
 	v := &ValidationError{}
 	add := userIDs(v, "addCollaborators", in.AddCollaborators)
 	remove := userIDs(v, "removeCollaborators", in.RemoveCollaborators)
-	if in.OwnerUserID.Set && (in.OwnerUserID.Null || strings.TrimSpace(in.OwnerUserID.V) == "") {
-		v.add("ownerUserId", "must be a user id")
+	newOwner := l.OwnerUserID
+	if in.OwnerUserID.Set {
+		newOwner = strings.TrimSpace(in.OwnerUserID.V)
+		if in.OwnerUserID.Null || !userID(newOwner) {
+			v.add("ownerUserId", "must be a user id")
+		}
 	}
 	if err := v.orNil(); err != nil {
 		return err
 	}
-	if in.OwnerUserID.Set && in.OwnerUserID.V != l.OwnerUserID {
-		newOwner := strings.TrimSpace(in.OwnerUserID.V)
+	collaborators := mergeCollaborators(l.CollaboratorUserIDs, add, remove, newOwner)
+	// A lead from before the limit may hold more; it may shrink, not grow.
+	if n := len(collaborators); n > maxCollaborators && n > len(l.CollaboratorUserIDs) {
+		v.add("addCollaborators", "a lead has at most %d collaborators", maxCollaborators)
+		return v
+	}
+	if newOwner != l.OwnerUserID {
 		if !privileged(p) {
 			return refuse(ErrForbidden, "only a manager may reassign a lead")
 		}
@@ -170,15 +181,24 @@ func (s *Service) applyPeople(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 	if err := requireKnown(ctx, tx, l.Territory, "addCollaborators", exceptSelf(p, add)); err != nil {
 		return err
 	}
-	collaborators := slices.Clone(l.CollaboratorUserIDs)
-	for _, id := range add {
-		if !slices.Contains(collaborators, id) {
-			collaborators = append(collaborators, id)
-		}
-	}
-	collaborators = slices.DeleteFunc(collaborators, func(id string) bool {
-		return slices.Contains(remove, id) || id == l.OwnerUserID
-	})
 	l.CollaboratorUserIDs = collaborators
 	return nil
+}
+
+// mergeCollaborators is current plus add, less remove and the owner, in
+// order, without duplicates; linear in the lengths of the lists.
+func mergeCollaborators(current, add, remove []string, owner string) []string {
+	drop := make(map[string]bool, len(remove)+1)
+	for _, id := range remove {
+		drop[id] = true
+	}
+	drop[owner] = true
+	out := make([]string, 0, len(current)+len(add))
+	for _, id := range slices.Concat(current, add) {
+		if !drop[id] {
+			drop[id] = true // a second occurrence is dropped as well
+			out = append(out, id)
+		}
+	}
+	return out
 }

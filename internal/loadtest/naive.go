@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,11 +18,6 @@ import (
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/postgres"
 )
-
-// naiveScope is the statement postgres.InTx and postgres.QueueScope send:
-// the freshplan_app role and the caller's RLS settings, transaction-local.
-const naiveScope = `SELECT set_config('role', $1, true), set_config('app.user_id', $2, true),
-	set_config('app.role', $3, true), set_config('app.territories', $4, true)`
 
 // The naive transaction, one statement per round trip, as the seeds'
 // designs write it; it differs from the service's only in reading and
@@ -89,7 +83,8 @@ func naiveTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, c change
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, naiveScope, postgres.AppRole, p.UserID, string(p.Role()), strings.Join(p.Territories, ",")); err != nil {
+	scope, args := postgres.Scope(p)
+	if _, err := tx.Exec(ctx, scope, args...); err != nil {
 		return fmt.Errorf("scope: %w", err)
 	}
 	var status, company string

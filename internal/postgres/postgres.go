@@ -84,6 +84,11 @@ func scopeArgs(p auth.Principal) []any {
 	return []any{role, p.UserID, string(p.Role()), territories}
 }
 
+// Scope is the statement that scopes a transaction to p, with its
+// arguments, for code that sends it on its own (the load harness's naive
+// design).
+func Scope(p auth.Principal) (string, []any) { return setScope, scopeArgs(p) }
+
 // QueueScope adds the scope settings to a batch. Sent without BEGIN, a
 // batch runs as one implicit transaction, so the settings hold for the
 // statements queued after it: one round trip for a scoped read.
