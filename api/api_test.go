@@ -167,6 +167,10 @@ func TestGoValuesMatchSchemas(t *testing.T) {
 	page := func(data any) map[string]any {
 		return map[string]any{"data": data, "page": 0, "size": 20, "total": 1, "totalPages": 1}
 	}
+	leadPage := func(p map[string]any) map[string]any {
+		p["totalExact"], p["next"] = true, "eyJzIjoiY3JlYXRlZEF0In0"
+		return p
+	}
 	valid := []struct {
 		schema string
 		value  any
@@ -175,8 +179,8 @@ func TestGoValuesMatchSchemas(t *testing.T) {
 		{"Lead", full},
 		{"Activity", activity},
 		{"Activity", withOutcome},
-		{"LeadPage", page([]lead.Lead{bare})},
-		{"LeadPage", page([]lead.Lead{})},
+		{"LeadPage", leadPage(page([]lead.Lead{bare}))},
+		{"LeadPage", leadPage(page([]lead.Lead{}))},
 		{"ActivityPage", page([]lead.Activity{activity})},
 		{"TerritoryList", map[string]any{"data": []territory.Territory{{Code: "CH", Name: "Schweiz", Currency: "CHF",
 			VATRate: 8.1, Locale: "de-CH", TimeZone: "Europe/Zurich", CountryCodes: []string{"CH"}}}}},

@@ -64,16 +64,25 @@ func newPage[T any](data []T, page, size, total int) listPage[T] {
 	return listPage[T]{Data: data, Page: page, Size: size, Total: total, TotalPages: (total + size - 1) / size}
 }
 
+// leadPage is the lead list's page: the paged-list envelope, with a total
+// that is exact only up to lead.MaxTotal, and the keyset cursor of the
+// next page.
+type leadPage struct {
+	listPage[lead.Lead]
+	TotalExact bool   `json:"totalExact"`
+	Next       string `json:"next,omitempty"`
+}
+
 func (s *server) listLeads(w http.ResponseWriter, r *http.Request) (reply, error) {
 	q, err := listQuery(r)
 	if err != nil {
 		return reply{}, err
 	}
-	list, total, err := s.leads.List(r.Context(), principal(r), q)
+	page, err := s.leads.List(r.Context(), principal(r), q)
 	if err != nil {
 		return reply{}, err
 	}
-	return jsonReply(http.StatusOK, newPage(list, q.Page, q.Size, total)), nil
+	return jsonReply(http.StatusOK, leadPage{newPage(page.Leads, q.Page, q.Size, page.Total), page.TotalExact, page.Next}), nil
 }
 
 // listQuery parses the list filters, sort and paging; every bad value is
@@ -104,6 +113,9 @@ func listQuery(r *http.Request) (lead.ListQuery, error) {
 		if dir != "" && !strings.EqualFold(dir, "asc") && !q.Desc {
 			p.bad("sort", "direction must be asc or desc")
 		}
+	}
+	if after := p.text("after", 2048); after != nil {
+		q.After = *after
 	}
 	q.Page, q.Size = p.page()
 	return q, p.err()

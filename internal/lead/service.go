@@ -337,53 +337,6 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (*Lea
 	return out, err
 }
 
-// ListQuery filters, sorts and pages the lead list.
-type ListQuery struct {
-	Status    *Status
-	Territory *string
-	Owner     *string
-	Q         *string
-	Sort      string
-	Desc      bool
-	Page      int
-	Size      int
-}
-
-// SortFields are the fields the list may be sorted by.
-func SortFields() []string {
-	keys := make([]string, 0, len(sortColumns))
-	for k := range sortColumns {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// List returns one page of the leads the caller may see, and their total.
-func (s *Service) List(ctx context.Context, p auth.Principal, q ListQuery) ([]Lead, int, error) {
-	if _, ok := sortColumns[q.Sort]; !ok {
-		return nil, 0, &ValidationError{Fields: []FieldError{{Field: "sort", Message: "unknown sort field"}}}
-	}
-	var list []Lead
-	var total int
-	err := s.inTx(ctx, p, func(tx pgx.Tx) (err error) {
-		list, total, err = listLeads(ctx, tx, q)
-		return err
-	})
-	return list, total, err
-}
-
-// likePattern turns a search text into an ILIKE pattern that matches it
-// literally anywhere.
-func likePattern(q *string) *string {
-	if q == nil {
-		return nil
-	}
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	p := "%" + r.Replace(*q) + "%"
-	return &p
-}
-
 // AnyVersion is the version of If-Match: *, which matches whatever exists.
 const AnyVersion = 0
 

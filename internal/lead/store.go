@@ -2,8 +2,10 @@ package lead
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -176,50 +178,68 @@ func queueAudit(b *pgx.Batch, at time.Time, actor, action string, l *Lead, detai
 		VALUES ($1, $2, $3, $4, $5, $6)`, at, actor, action, l.ID, l.Territory, details)
 }
 
-// sortColumns whitelists the sort fields of the list endpoint; only these
-// constant fragments ever reach the ORDER BY clause.
-var sortColumns = map[string]string{
-	"createdAt":      "created_at",
-	"updatedAt":      "updated_at",
-	"registeredAt":   "registered_at",
-	"lastActivityAt": "last_activity_at",
-	"companyName":    "company_name",
-	"status":         "status",
-	"city":           "city",
-	"territory":      "territory",
-}
-
 const listFilter = `FROM leads WHERE ($1::text IS NULL AND status <> 'DELETED' OR status = $1)
 	AND ($2::text IS NULL OR territory = $2) AND ($3::text IS NULL OR owner_user_id = $3)
 	AND ($4::text IS NULL OR company_name ILIKE $4 OR contact_person ILIKE $4 OR email ILIKE $4 OR city ILIKE $4)`
 
-func listLeads(ctx context.Context, tx pgx.Tx, q ListQuery) ([]Lead, int, error) {
-	args := []any{q.Status, q.Territory, q.Owner, likePattern(q.Q)}
-	var total int
-	if err := tx.QueryRow(ctx, `SELECT count(*) `+listFilter, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("lead: count: %w", err)
+// keyset is the condition of the rows after a cursor, from the sort
+// column's constant name only, and its arguments ($5 on, after the
+// filter's). NULLs sort last in both directions.
+func keyset(c sortColumn, desc bool, value any, id uuid.UUID) (string, []any) {
+	op := ">"
+	if desc {
+		op = "<"
 	}
+	switch {
+	case value == nil:
+		return ` AND ` + c.column + ` IS NULL AND id ` + op + ` $5`, []any{id}
+	case c.nullable:
+		return ` AND ((` + c.column + `, id) ` + op + ` ($5, $6) OR ` + c.column + ` IS NULL)`, []any{value, id}
+	}
+	return ` AND (` + c.column + `, id) ` + op + ` ($5, $6)`, []any{value, id}
+}
+
+// listLeads reads one page and the total up to MaxTotal, in one round trip.
+func listLeads(ctx context.Context, tx pgx.Tx, q ListQuery, territory *string, after *cursor, afterValue any) (*ListPage, error) {
+	col := sortColumns[q.Sort]
 	dir := "ASC"
 	if q.Desc {
 		dir = "DESC"
 	}
-	order := sortColumns[q.Sort] + " " + dir + " NULLS LAST, id " + dir
-	rows, err := tx.Query(ctx, `SELECT `+leadColumns+` `+listFilter+` ORDER BY `+order+` LIMIT $5 OFFSET $6`,
-		append(args, q.Size, q.Page*q.Size)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("lead: list: %w", err)
+	filterArgs := []any{q.Status, territory, q.Owner, likePattern(q.Q)}
+	where, args := listFilter, slices.Clone(filterArgs)
+	if after != nil {
+		cond, more := keyset(col, q.Desc, afterValue, after.ID)
+		where, args = where+cond, append(args, more...)
 	}
-	defer rows.Close()
-	out := []Lead{}
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, 0, err
+	n := len(args)
+	order := col.column + " " + dir + " NULLS LAST, id " + dir
+	page := &ListPage{Leads: []Lead{}}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT count(*) FROM (SELECT 1 `+listFilter+` LIMIT `+fmt.Sprint(MaxTotal+1)+`) c`, filterArgs...).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&page.Total)
+	})
+	b.Queue(`SELECT `+leadColumns+` `+where+` ORDER BY `+order+fmt.Sprintf(` LIMIT $%d OFFSET $%d`, n+1, n+2),
+		append(args, q.Size+1, q.Page*q.Size)...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			l, err := scanLead(rows)
+			if err != nil {
+				return err
+			}
+			page.Leads = append(page.Leads, *l)
 		}
-		out = append(out, *l)
+		return rows.Err()
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("lead: list: %w", err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("lead: list: %w", err)
+	page.TotalExact = page.Total <= MaxTotal
+	page.Total = min(page.Total, MaxTotal)
+	if len(page.Leads) > q.Size {
+		page.Leads = page.Leads[:q.Size]
+		last := &page.Leads[q.Size-1]
+		value, _ := json.Marshal(leadSortValue(q.Sort, last))
+		page.Next = cursor{Sort: q.Sort, Desc: q.Desc, Value: value, ID: last.ID}.encode()
 	}
-	return out, total, nil
+	return page, nil
 }
