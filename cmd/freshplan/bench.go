@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/loadtest"
 	"github.com/freshplan/leads/internal/postgres"
@@ -24,8 +26,18 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	writers := fs.Int("writers", 8, "concurrent writers")
 	duration := fs.Duration("duration", 10*time.Second, "measuring window per run")
 	rate := fs.Int("rate", 1000, "events/s of the fixed-rate runs")
+	base := fs.String("url", "", "measure request latencies of the service at this URL instead (dev auth)")
+	iterations := fs.Int("iterations", 200, "with --url: requests per operation and caller")
+	status := fs.String("status", "ACTIVE", "with --url: the list's status filter")
+	search := fs.String("q", "gast", "with --url: the search text")
+	var callers listFlag
+	fs.Var(&callers, "as", "with --url: caller NAME=USER:ROLE[:TERRITORY] (repeatable; default the seeded bench users)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *base != "" {
+		return benchRequests(ctx, cfg, out, loadtest.RequestOptions{BaseURL: *base, Iterations: *iterations,
+			Status: *status, Search: *search}, callers)
 	}
 	cfg, err := resolveDatabase(ctx, cfg, log)
 	if err != nil {
@@ -76,4 +88,37 @@ func scratchDatabase(ctx context.Context, adminURL string, log *slog.Logger) (st
 		return "", nil, err
 	}
 	return url, drop, nil
+}
+
+// defaultCallers are the users `freshplan seed --leads` creates for the
+// benchmarks: a manager of the big territory, a rep who owns 1,000 leads
+// and collaborates on 100, and an admin.
+var defaultCallers = []string{"manager=bench.manager.de:MANAGER:DE", "sales=bench.sales.de:SALES:DE", "admin=bench.admin:ADMIN"}
+
+// benchRequests measures each request of the scale targets, one client,
+// as each caller, against a running service with dev auth.
+func benchRequests(ctx context.Context, cfg config.Config, out io.Writer, o loadtest.RequestOptions, callers []string) error {
+	if len(callers) == 0 {
+		callers = defaultCallers
+	}
+	o.Tokens = map[string]string{}
+	iss := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}
+	for _, c := range callers {
+		name, spec, ok := strings.Cut(c, "=")
+		parts := strings.Split(spec, ":")
+		if !ok || len(parts) < 2 {
+			return fmt.Errorf("bench: --as %q: want NAME=USER:ROLE[:TERRITORY]", c)
+		}
+		tok, err := iss.Issue(parts[0], []string{parts[1]}, parts[2:], parts[0], "", time.Hour)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		o.Tokens[name] = tok
+	}
+	results, err := loadtest.Requests(ctx, o)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	loadtest.ReportRequests(out, results)
+	return nil
 }
