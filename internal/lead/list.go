@@ -43,23 +43,47 @@ type ListPage struct {
 	Next       string
 }
 
-// sortColumn is a sortable field: its column, and whether it may be NULL
-// (NULLs sort last either way). Only these constant fragments ever reach
-// the SQL text.
+// sortColumn is a sortable field: its column, whether it may be NULL,
+// and where NULLs stand. Only these constant fragments ever reach the SQL
+// text.
 type sortColumn struct {
 	column   string
 	nullable bool
+	// nullsLow sorts NULL below every value (a lead never contacted is the
+	// least recently contacted); otherwise above (PostgreSQL's default: a
+	// lead without a city comes after every city). Either way one index
+	// serves both directions.
+	nullsLow bool
+}
+
+// nullsAfter reports whether NULLs come after the values in this direction.
+func (c sortColumn) nullsAfter(desc bool) bool { return c.nullable && desc == c.nullsLow }
+
+// order is the ORDER BY of the column in a direction, ties broken by id.
+func (c sortColumn) order(desc bool) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	switch {
+	case !c.nullable:
+		return c.column + dir + ", id" + dir
+	case c.nullsAfter(desc):
+		return c.column + dir + " NULLS LAST, id" + dir
+	}
+	return c.column + dir + " NULLS FIRST, id" + dir
 }
 
 // sortColumns are the sortable fields of SPEC §2: each is served by an
-// index with the territory, and none is written by a status change (an
-// index on such a column would make every status change a non-HOT update).
+// index, with the territory and without, and none is written by a status
+// change (an index on such a column would make every status change a
+// non-HOT update).
 var sortColumns = map[string]sortColumn{
-	"createdAt":      {"created_at", false},
-	"registeredAt":   {"registered_at", false},
-	"lastActivityAt": {"last_activity_at", true},
-	"companyName":    {"company_name", false},
-	"city":           {"city", true},
+	"createdAt":      {column: "created_at"},
+	"registeredAt":   {column: "registered_at"},
+	"lastActivityAt": {column: "last_activity_at", nullable: true, nullsLow: true},
+	"companyName":    {column: "company_name"},
+	"city":           {column: "city", nullable: true},
 }
 
 // SortFields are the fields the list may be sorted by.
@@ -173,24 +197,32 @@ func (s *Service) List(ctx context.Context, p auth.Principal, q ListQuery) (*Lis
 	}
 	var page *ListPage
 	err := s.inTx(ctx, p, func(tx pgx.Tx) (err error) {
-		page, err = listLeads(ctx, tx, q, scopeTerritory(p, q), after, afterValue)
+		page, err = listLeads(ctx, tx, q, scopeOf(p, q), after, afterValue)
 		return err
 	})
 	return page, err
 }
 
-// scopeTerritory is the one territory the list reads, when there is one:
-// the filter, or the caller's only territory. Row-level security decides
-// visibility either way; naming the territory in the query is what lets
-// the planner read the (territory, sort column) index in order.
-func scopeTerritory(p auth.Principal, q ListQuery) *string {
-	if q.Territory != nil {
-		return q.Territory
+// listScope is what the list names of the caller's scope in its query.
+type listScope struct {
+	territory *string // the one territory read, if there is one
+	rep       *string // a SALES caller: their own and collaborating leads
+}
+
+// scopeOf is p's scope for q. Row-level security decides visibility
+// either way; naming the scope in the query lets the planner use indexes.
+func scopeOf(p auth.Principal, q ListQuery) listScope {
+	var sc listScope
+	switch {
+	case q.Territory != nil:
+		sc.territory = q.Territory
+	case p.Role() != auth.RoleAdmin && len(p.Territories) == 1:
+		sc.territory = &p.Territories[0]
 	}
-	if p.Role() != auth.RoleAdmin && len(p.Territories) == 1 {
-		return &p.Territories[0]
+	if p.Role() == auth.RoleSales {
+		sc.rep = &p.UserID
 	}
-	return nil
+	return sc
 }
 
 // likePattern turns a search text into an ILIKE pattern that matches it

@@ -178,49 +178,65 @@ func queueAudit(b *pgx.Batch, at time.Time, actor, action string, l *Lead, detai
 		VALUES ($1, $2, $3, $4, $5, $6)`, at, actor, action, l.ID, l.Territory, details)
 }
 
+// listFilter is the list's WHERE. $2 and $5 restate in the query what
+// row-level security decides anyway — the one territory read, and the rep
+// whose own and collaborating leads these are — because a policy's quals
+// are no index conditions: named here, the planner reads the territory's
+// index in order, or a rep's own leads through the owner and collaborator
+// indexes, instead of filtering every row of the scope.
 const listFilter = `FROM leads WHERE ($1::text IS NULL AND status <> 'DELETED' OR status = $1)
 	AND ($2::text IS NULL OR territory = $2) AND ($3::text IS NULL OR owner_user_id = $3)
-	AND ($4::text IS NULL OR company_name ILIKE $4 OR contact_person ILIKE $4 OR email ILIKE $4 OR city ILIKE $4)`
+	AND ($4::text IS NULL OR company_name ILIKE $4 OR contact_person ILIKE $4 OR email ILIKE $4 OR city ILIKE $4)
+	AND ($5::text IS NULL OR owner_user_id = $5 OR collaborator_user_ids @> ARRAY[$5::text])`
 
 // keyset is the condition of the rows after a cursor, from the sort
-// column's constant name only, and its arguments ($5 on, after the
-// filter's). NULLs sort last in both directions.
+// column's constant name only, and its arguments ($6 on, after the
+// filter's), for NULLs after or before the values.
 func keyset(c sortColumn, desc bool, value any, id uuid.UUID) (string, []any) {
 	op := ">"
 	if desc {
 		op = "<"
 	}
+	after := ` AND (` + c.column + `, id) ` + op + ` ($6, $7)`
 	switch {
+	case !c.nullable:
+		return after, []any{value, id}
+	case c.nullsAfter(desc) && value == nil:
+		return ` AND ` + c.column + ` IS NULL AND id ` + op + ` $6`, []any{id}
+	case c.nullsAfter(desc):
+		return ` AND ((` + c.column + `, id) ` + op + ` ($6, $7) OR ` + c.column + ` IS NULL)`, []any{value, id}
 	case value == nil:
-		return ` AND ` + c.column + ` IS NULL AND id ` + op + ` $5`, []any{id}
-	case c.nullable:
-		return ` AND ((` + c.column + `, id) ` + op + ` ($5, $6) OR ` + c.column + ` IS NULL)`, []any{value, id}
+		return ` AND (` + c.column + ` IS NULL AND id ` + op + ` $6 OR ` + c.column + ` IS NOT NULL)`, []any{id}
 	}
-	return ` AND (` + c.column + `, id) ` + op + ` ($5, $6)`, []any{value, id}
+	return after, []any{value, id}
+}
+
+// listStatements are the list's two statements: the bounded count and the
+// page (one more row than asked, to know whether a next page exists). The
+// count reads in the page's order: the same index serves both, and it
+// stops after MaxTotal + 1 rows.
+func listStatements(q ListQuery, sc listScope, after *cursor, afterValue any) (countSQL string, countArgs []any, pageSQL string, pageArgs []any) {
+	col := sortColumns[q.Sort]
+	countArgs = []any{q.Status, sc.territory, q.Owner, likePattern(q.Q), sc.rep}
+	where, pageArgs := listFilter, slices.Clone(countArgs)
+	if after != nil {
+		cond, more := keyset(col, q.Desc, afterValue, after.ID)
+		where, pageArgs = where+cond, append(pageArgs, more...)
+	}
+	n := len(pageArgs)
+	order := col.order(q.Desc)
+	countSQL = `SELECT count(*) FROM (SELECT 1 ` + listFilter + ` ORDER BY ` + order + ` LIMIT ` + fmt.Sprint(MaxTotal+1) + `) c`
+	pageSQL = `SELECT ` + leadColumns + ` ` + where + ` ORDER BY ` + order + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, n+1, n+2)
+	return countSQL, countArgs, pageSQL, append(pageArgs, q.Size+1, q.Page*q.Size)
 }
 
 // listLeads reads one page and the total up to MaxTotal, in one round trip.
-func listLeads(ctx context.Context, tx pgx.Tx, q ListQuery, territory *string, after *cursor, afterValue any) (*ListPage, error) {
-	col := sortColumns[q.Sort]
-	dir := "ASC"
-	if q.Desc {
-		dir = "DESC"
-	}
-	filterArgs := []any{q.Status, territory, q.Owner, likePattern(q.Q)}
-	where, args := listFilter, slices.Clone(filterArgs)
-	if after != nil {
-		cond, more := keyset(col, q.Desc, afterValue, after.ID)
-		where, args = where+cond, append(args, more...)
-	}
-	n := len(args)
-	order := col.column + " " + dir + " NULLS LAST, id " + dir
+func listLeads(ctx context.Context, tx pgx.Tx, q ListQuery, sc listScope, after *cursor, afterValue any) (*ListPage, error) {
+	countSQL, countArgs, pageSQL, pageArgs := listStatements(q, sc, after, afterValue)
 	page := &ListPage{Leads: []Lead{}}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT count(*) FROM (SELECT 1 `+listFilter+` LIMIT `+fmt.Sprint(MaxTotal+1)+`) c`, filterArgs...).QueryRow(func(r pgx.Row) error {
-		return r.Scan(&page.Total)
-	})
-	b.Queue(`SELECT `+leadColumns+` `+where+` ORDER BY `+order+fmt.Sprintf(` LIMIT $%d OFFSET $%d`, n+1, n+2),
-		append(args, q.Size+1, q.Page*q.Size)...).Query(func(rows pgx.Rows) error {
+	b.Queue(countSQL, countArgs...).QueryRow(func(r pgx.Row) error { return r.Scan(&page.Total) })
+	b.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			l, err := scanLead(rows)
 			if err != nil {
