@@ -20,9 +20,7 @@ func TestUserIDsBoundedBeforeWork(t *testing.T) {
 		ids[i] = fmt.Sprintf("u%d", i)
 	}
 	v := &ValidationError{}
-	start := time.Now()
 	require.Nil(t, userIDs(v, "collaboratorUserIds", ids))
-	require.Less(t, time.Since(start), 100*time.Millisecond)
 	require.Equal(t, []FieldError{{"collaboratorUserIds", "must hold at most 50 user ids"}}, v.Fields)
 
 	v = &ValidationError{}
