@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -41,10 +40,11 @@ func (r rows) minus(o rows) rows {
 	return rows{r.leads - o.leads, r.activities - o.activities, r.audits - o.audits, r.events - o.events}
 }
 
-// fire sends reqs at once under one key; request i starts after delays[i],
-// so some trials meet a running holder and others a committed one.
-func (e *env) fire(token, key string, reqs []raceRequest, delays []time.Duration) []response {
-	start := make(chan struct{})
+// fire sends reqs under one key, all at once except those with waits[i],
+// which start when the first request has its answer, so some trials meet a
+// running holder and others a committed one.
+func (e *env) fire(token, key string, reqs []raceRequest, waits []bool) []response {
+	start, first := make(chan struct{}), make(chan struct{})
 	out := make([]response, len(reqs))
 	var wg sync.WaitGroup
 	for i, rq := range reqs {
@@ -52,8 +52,13 @@ func (e *env) fire(token, key string, reqs []raceRequest, delays []time.Duration
 		go func() {
 			defer wg.Done()
 			<-start
-			time.Sleep(delays[i])
+			if waits[i] && i > 0 {
+				<-first
+			}
 			out[i] = e.do("POST", rq.path, token, rq.body, "Idempotency-Key", key)
+			if i == 0 {
+				close(first)
+			}
 		}()
 	}
 	close(start)
@@ -144,14 +149,14 @@ func checkOneExecuted(t *testing.T, trial int, reqs []raceRequest, res []respons
 var mixes = [][]int{{0, 1}, {0, 2}, {0, 3}, {2, 0}, {4, 0}, {0, 1, 2}, {0, 2, 3}, {4, 0, 1},
 	{2, 3, 0, 1}, {0, 4, 2}, {0, 1, 2, 3}, {3, 2, 1}, {4, 3, 0, 1}}
 
-func delaysFor(trial, n int) []time.Duration {
-	d := make([]time.Duration, n)
-	for i := range d {
-		if trial%3 == 2 { // staggered: later requests may meet a committed key
-			d[i] = time.Duration((trial+i)%4) * time.Millisecond
-		}
+// waitsFor staggers every third trial: some later requests start only
+// once the first has its answer, and meet a committed key.
+func waitsFor(trial, n int) []bool {
+	w := make([]bool, n)
+	for i := range w {
+		w[i] = trial%3 == 2 && (trial+i)%2 == 1
 	}
-	return d
+	return w
 }
 
 // TestConcurrentMixedCreatesUnderOneKey: 15 trials of 2–4 concurrent
@@ -184,7 +189,7 @@ func TestConcurrentMixedCreatesUnderOneKey(t *testing.T) {
 			reqs = append(reqs, reqsOf[i])
 		}
 		start := e.rows(t)
-		res := e.fire(anna, fmt.Sprintf("k-race-create-%d", trial), reqs, delaysFor(trial, len(reqs)))
+		res := e.fire(anna, fmt.Sprintf("k-race-create-%d", trial), reqs, waitsFor(trial, len(reqs)))
 		got := checkOneExecuted(t, trial, reqs, res)
 		written := e.rows(t).minus(start)
 		switch got.Status {
@@ -232,7 +237,7 @@ func TestConcurrentMixedActivitiesUnderOneKey(t *testing.T) {
 		}
 		key := fmt.Sprintf("k-race-activity-%d", trial)
 		start := e.rows(t)
-		got := checkOneExecuted(t, trial, reqs, e.fire(anna, key, reqs, delaysFor(trial, len(reqs))))
+		got := checkOneExecuted(t, trial, reqs, e.fire(anna, key, reqs, waitsFor(trial, len(reqs))))
 		written := e.rows(t).minus(start)
 		switch got.Status {
 		case http.StatusCreated:

@@ -1,6 +1,7 @@
 package idempotency
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -119,7 +120,10 @@ func TestUnstoredRefusalFreesTheKey(t *testing.T) {
 		})
 	}()
 	<-holding
-	go func() { time.Sleep(100 * time.Millisecond); close(release) }()
+	go func() { // release the first once the second waits on its row
+		waitForLockWaiter(t, db)
+		close(release)
+	}()
 	err := claimIn(t, db, anna, second, now, func(tx pgx.Tx) error {
 		return second.Done(t.Context(), tx, &lead.Lead{ID: id})
 	})
@@ -166,4 +170,18 @@ func TestStoredRefusalNamesItsLeads(t *testing.T) {
 		require.Equal(t, c.status, resp.Status, c.key)
 		require.Equal(t, c.want, resp.Leads, c.key)
 	}
+}
+
+// waitForLockWaiter polls until a backend of db waits on a lock.
+func waitForLockWaiter(t *testing.T, db *pgtest.DB) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
+		if err == nil && n > 0 {
+			return
+		}
+	}
+	t.Errorf("no request waited on the key's row within 10 s")
 }
