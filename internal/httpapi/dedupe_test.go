@@ -108,7 +108,8 @@ func TestSoftDuplicateWarningAndForcedCreate(t *testing.T) {
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM audit_log WHERE lead_id = $1 AND action = 'lead.force_created'
 		AND details->>'reason' = 'second branch of the same owner, confirmed by phone' AND details->'candidates' ? $2`, forced.ID, first.ID.String()))
 
-	// A similar name elsewhere in the territory is found by the lookup.
+	// A similar name in the same city is found by the lookup; in another
+	// city it is not (SPEC §3: a fuzzy name needs a second, exact field).
 	var found struct {
 		Data []lead.Candidate `json:"data"`
 	}
@@ -116,6 +117,8 @@ func TestSoftDuplicateWarningAndForcedCreate(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	res.json(t, &found)
 	require.Len(t, found.Data, 2)
+	e.do("GET", "/api/leads/duplicates?companyName=FreshFoodz%20AG&city=Bonn", anna, nil).json(t, &found)
+	require.Empty(t, found.Data)
 	ben := e.token("ben", auth.RoleSales, "DE")
 	e.do("GET", "/api/leads/duplicates?companyName=FreshFoodz", ben, nil).json(t, &found)
 	require.Empty(t, found.Data, "the lookup shows only leads the caller may see")
@@ -123,6 +126,58 @@ func TestSoftDuplicateWarningAndForcedCreate(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
 	res = e.do("GET", "/api/leads/duplicates?companyName=x&countryCode=FR", anna, nil)
 	require.Equal(t, []string{"countryCode"}, res.problem(t).fields())
+}
+
+// TestSoftDuplicateNeedsASecondField walks the branches of SPEC §3: a
+// similar name warns only in the same city or postal code, with the same
+// website domain, or — when the new lead gives neither city nor postal
+// code — anywhere in the territory.
+func TestSoftDuplicateNeedsASecondField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	anna := e.token("anna", auth.RoleSales, "DE")
+	koeln := e.createLead(anna, map[string]any{"companyName": "Gasthaus zur Linde", "city": "Köln", "postalCode": "50667",
+		"website": "https://www.linde-koeln.de"})
+
+	// The same name in another city (and postal code, without a website) is another customer.
+	bonn := e.createLead(anna, map[string]any{"companyName": "Gasthaus zur Linde GmbH", "city": "Bonn", "postalCode": "53111"})
+	// A name below the threshold (similarity 0.68) in the same city is no warning either.
+	e.createLead(anna, map[string]any{"companyName": "Gasthof zur Linde", "city": "Köln"})
+
+	warned := func(body map[string]any) []lead.Candidate {
+		t.Helper()
+		before := e.snapshot()
+		res := e.do("POST", "/api/leads", anna, body)
+		require.Equal(t, http.StatusConflict, res.Status, string(res.Body))
+		var p dupProblem
+		res.json(t, &p)
+		require.Equal(t, "WARNING", p.Severity)
+		require.Equal(t, before, e.snapshot())
+		return p.Candidates
+	}
+	ids := func(cs []lead.Candidate) []string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			require.Equal(t, "similar_name", c.Reason)
+			require.GreaterOrEqual(t, c.Similarity, 0.7)
+			out[i] = c.ID.String()
+		}
+		return out
+	}
+
+	// A similar name (0.86) with the same postal code, in a city spelled otherwise.
+	got := warned(map[string]any{"companyName": "Gasthaus zur Linden", "city": "Köln-Altstadt", "postalCode": "50667"})
+	require.Equal(t, []string{koeln.ID.String()}, ids(got))
+	// A similar name (0.79) in a third city with the same website domain.
+	got = warned(map[string]any{"companyName": "Gasthaus Linde", "city": "Brühl", "postalCode": "50321",
+		"website": "http://linde-koeln.de/bruehl"})
+	require.Equal(t, []string{koeln.ID.String()}, ids(got))
+	// Neither city nor postal code: a similar name anywhere in the territory.
+	got = warned(map[string]any{"companyName": "Gasthaus zur Linden"})
+	require.ElementsMatch(t, []string{koeln.ID.String(), bonn.ID.String()}, ids(got))
+	// A city alone narrows it to that city.
+	got = warned(map[string]any{"companyName": "Gasthaus zur Linden", "city": "bonn"})
+	require.Equal(t, []string{bonn.ID.String()}, ids(got))
 }
 
 func TestConcurrentCreatesWithOneEmail(t *testing.T) {

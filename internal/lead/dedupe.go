@@ -77,24 +77,36 @@ func hardDuplicate(ctx context.Context, tx pgx.Tx, l *Lead, exclude uuid.UUID) e
 	return &DuplicateError{Field: field, ExistingStatus: Status(status), ExistingLeadID: id}
 }
 
-const candidatesSQL = `SELECT id, company_name, city, territory, status, owner_user_id,
-	CASE WHEN $5::text IS NOT NULL AND email_normalized = $5 THEN 'email'
-	     WHEN $6::text IS NOT NULL AND phone_e164 = $6 THEN 'phone'
-	     WHEN company_name_normalized = $2 AND lower(city) = lower($3) THEN 'same_name_city'
-	     ELSE 'similar_name' END,
-	similarity(company_name_normalized, coalesce($2, ''))::float8 AS sim
-FROM leads
-WHERE territory = $1 AND status <> 'DELETED' AND id IS DISTINCT FROM $4
-  AND (($5::text IS NOT NULL AND email_normalized = $5) OR ($6::text IS NOT NULL AND phone_e164 = $6)
-    OR (company_name_normalized = $2 AND lower(city) = lower($3))
-    OR (company_name_normalized % $2 AND similarity(company_name_normalized, $2) >= 0.7))
-ORDER BY sim DESC, created_at
-LIMIT $7`
+// candidatesSQL asks lead_duplicates (migration 00009) for the leads that
+// may be the same customer: same e-mail or phone, the same name in the same
+// city, or a similar name (trigram similarity >= 0.7) in the same city or
+// postal code or with the same website domain — anywhere in the territory
+// only when neither city nor postal code is given (SPEC §3). The function
+// runs each rule through its own index, which a query under row-level
+// security could not (the trigram operators are not LEAKPROOF), and
+// returns only the leads the caller may see, most similar first.
+const candidatesSQL = `SELECT lead_id, company_name, city, territory, status, owner_user_id, reason, similarity
+	FROM lead_duplicates($1, $2, $3, $4, $5, $6, $7, NULL, $8)`
 
-// candidates lists up to limit visible leads that may be the same customer:
-// same e-mail or phone, same name in the same city, or a similar name.
-func candidates(ctx context.Context, tx pgx.Tx, territory string, name, city, email, phone *string, exclude *uuid.UUID, limit int) ([]Candidate, error) {
-	rows, err := tx.Query(ctx, candidatesSQL, territory, name, city, exclude, email, phone, limit)
+// probe is what a duplicate lookup compares: a lead's normalized fields.
+type probe struct {
+	territory                  string
+	name, city, postal, domain *string
+	email, phone               *string
+	limit                      int
+}
+
+// probeOf is the lookup of l's look-alikes; hard duplicates (e-mail, phone)
+// are lead_conflicts' business, so they are left out.
+func probeOf(l *Lead, limit int) probe {
+	return probe{territory: l.Territory, name: l.CompanyNameNormalized, city: l.City, postal: l.PostalCode,
+		domain: l.WebsiteDomain, limit: limit}
+}
+
+// candidates lists up to p.limit visible leads that may be the same
+// customer as p.
+func candidates(ctx context.Context, tx pgx.Tx, p probe) ([]Candidate, error) {
+	rows, err := tx.Query(ctx, candidatesSQL, p.territory, p.name, p.city, p.postal, p.domain, p.email, p.phone, p.limit)
 	if err != nil {
 		return nil, fmt.Errorf("lead: candidates: %w", err)
 	}
@@ -106,9 +118,10 @@ func candidates(ctx context.Context, tx pgx.Tx, territory string, name, city, em
 }
 
 // softDuplicates is the WARNING check of a create: visible leads with the
-// same name in the same city, or a similar name.
+// same or a similar name in the same city or postal code, or with the same
+// website domain.
 func softDuplicates(ctx context.Context, tx pgx.Tx, l *Lead) ([]Candidate, error) {
-	return candidates(ctx, tx, l.Territory, l.CompanyNameNormalized, l.City, nil, nil, nil, 5)
+	return candidates(ctx, tx, probeOf(l, 5))
 }
 
 // uniqueField maps a unique violation of the duplicate indexes to its field.
@@ -143,7 +156,10 @@ func duplicateOf(l *Lead, exclude uuid.UUID) func(ctx context.Context, tx pgx.Tx
 // DuplicateQuery is the input of the duplicates lookup.
 type DuplicateQuery struct {
 	CompanyName, City, Email, Phone *string
-	CountryCode                     string
+	// PostalCode and Website narrow a similar name like City does; the
+	// website's domain (else the e-mail's) is compared.
+	PostalCode, Website *string
+	CountryCode         string
 }
 
 // Duplicates returns up to 10 leads the caller may see that could be the
@@ -157,14 +173,17 @@ func (s *Service) Duplicates(ctx context.Context, p auth.Principal, q DuplicateQ
 	if err := v.orNil(); err != nil {
 		return nil, err
 	}
-	probe := &Lead{Territory: territory, Email: q.Email, Phone: q.Phone, City: q.City}
+	l := &Lead{Territory: territory, Email: q.Email, Phone: q.Phone, City: q.City, PostalCode: q.PostalCode,
+		Website: q.Website}
 	if q.CompanyName != nil {
-		probe.CompanyName = *q.CompanyName
+		l.CompanyName = *q.CompanyName
 	}
-	s.normalize(probe)
+	s.normalize(l)
+	lookup := probeOf(l, 10)
+	lookup.email, lookup.phone = l.EmailNormalized, l.PhoneE164
 	var out []Candidate
 	err := s.inTx(ctx, p, func(tx pgx.Tx) (err error) {
-		out, err = candidates(ctx, tx, territory, probe.CompanyNameNormalized, probe.City, probe.EmailNormalized, probe.PhoneE164, nil, 10)
+		out, err = candidates(ctx, tx, lookup)
 		return err
 	})
 	return out, err
