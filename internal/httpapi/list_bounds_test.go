@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -49,6 +50,23 @@ func TestListTotalIsBoundedAndSaysSo(t *testing.T) {
 	require.Equal(t, 30, p.Total)
 	require.True(t, p.TotalExact)
 
+	// A search counts the same way: its matches through the search index,
+	// its pages from those matches, or, past 10,000, in the list's order.
+	var all leadPageBody
+	for _, sort := range []string{"createdAt,desc", "companyName,asc", "createdAt,asc"} {
+		e.do("GET", "/api/leads?size=5&sort="+sort, mia, nil).json(t, &all)
+		e.do("GET", "/api/leads?size=5&q=LEAD&sort="+sort, mia, nil).json(t, &p)
+		require.Equal(t, 10_000, p.Total, sort)
+		require.False(t, p.TotalExact, sort)
+		require.Equal(t, all.Data, p.Data, "every lead matches, so the pages are the same in %s", sort)
+	}
+	e.do("GET", "/api/leads?q=lead%201234", mia, nil).json(t, &p)
+	require.Equal(t, 1, p.Total)
+	require.True(t, p.TotalExact)
+	e.do("GET", "/api/leads?q=ead%201&status=LOST&size=5&page=2", mia, nil).json(t, &p)
+	require.Equal(t, 11, p.Total, "Lead 1 and Lead 10 to 19 among the lost")
+	require.Len(t, p.Data, 1)
+
 	res := e.do("GET", "/api/leads?size=100&page=100", mia, nil)
 	require.Equal(t, http.StatusOK, res.Status, "page × size = 10,000 is the deepest page")
 	res = e.do("GET", "/api/leads?size=100&page=101", mia, nil)
@@ -79,9 +97,10 @@ func TestKeysetWalkSeesEveryLeadOnceWhileLeadsAreWritten(t *testing.T) {
 		existing[id] = true
 	}
 	mia := e.token("mia", auth.RoleManager, "DE")
-	for _, sort := range []string{"createdAt,desc", "registeredAt,asc", "lastActivityAt,desc", "lastActivityAt,asc",
-		"companyName,asc", "city,asc", "city,desc"} {
-		t.Run(sort, func(t *testing.T) {
+	for _, walk := range []string{"createdAt,desc", "registeredAt,asc", "lastActivityAt,desc", "lastActivityAt,asc",
+		"companyName,asc", "city,asc", "city,desc", "createdAt,desc&q=lead", "companyName,desc&q=lead"} {
+		sort, search, _ := strings.Cut(walk, "&q=")
+		t.Run(walk, func(t *testing.T) {
 			var wg sync.WaitGroup
 			done := make(chan struct{})
 			defer wg.Wait()
@@ -109,6 +128,9 @@ func TestKeysetWalkSeesEveryLeadOnceWhileLeadsAreWritten(t *testing.T) {
 			for pages := 0; ; pages++ {
 				require.Less(t, pages, 100, "the walk ends")
 				q := url.Values{"size": {"37"}, "sort": {sort}}
+				if search != "" {
+					q.Set("q", search)
+				}
 				if after != "" {
 					q.Set("after", after)
 				}

@@ -183,30 +183,39 @@ func queueAudit(b *pgx.Batch, at time.Time, actor, action string, l *Lead, detai
 // whose own and collaborating leads these are — because a policy's quals
 // are no index conditions: named here, the planner reads the territory's
 // index in order, or a rep's own leads through the owner and collaborator
-// indexes, instead of filtering every row of the scope.
-const listFilter = `FROM leads WHERE ($1::text IS NULL AND status <> 'DELETED' OR status = $1)
+// indexes, instead of filtering every row of the scope. $4 is a search's
+// ILIKE pattern, only for a keyset walk (see listLeads).
+const listFilter = `FROM leads WHERE ($1::text IS NULL AND deleted_at IS NULL OR status = $1)
 	AND ($2::text IS NULL OR territory = $2) AND ($3::text IS NULL OR owner_user_id = $3)
 	AND ($4::text IS NULL OR company_name ILIKE $4 OR contact_person ILIKE $4 OR email ILIKE $4 OR city ILIKE $4)
 	AND ($5::text IS NULL OR owner_user_id = $5 OR collaborator_user_ids @> ARRAY[$5::text])`
 
+// searchSQL finds a search's matches through lead_search (migration
+// 00011: index-driven, as the functions' owner, with the caller's scope
+// applied explicitly): their number, up to MaxTotal + 1, and their ids,
+// newest first.
+const searchSQL = `SELECT count(*)::int, coalesce(array_agg(lead_id ORDER BY created_at DESC, lead_id DESC), '{}')
+	FROM lead_search($1, $2, $3, $4, $5)`
+
 // keyset is the condition of the rows after a cursor, from the sort
-// column's constant name only, and its arguments ($6 on, after the
-// filter's), for NULLs after or before the values.
-func keyset(c sortColumn, desc bool, value any, id uuid.UUID) (string, []any) {
+// column's constant name only, and its arguments (numbered from arg, after
+// the filter's), for NULLs after or before the values.
+func keyset(c sortColumn, desc bool, value any, id uuid.UUID, arg int) (string, []any) {
 	op := ">"
 	if desc {
 		op = "<"
 	}
-	after := ` AND (` + c.column + `, id) ` + op + ` ($6, $7)`
+	v, i := fmt.Sprintf("$%d", arg), fmt.Sprintf("$%d", arg+1)
+	after := ` AND (` + c.column + `, id) ` + op + ` (` + v + `, ` + i + `)`
 	switch {
 	case !c.nullable:
 		return after, []any{value, id}
 	case c.nullsAfter(desc) && value == nil:
-		return ` AND ` + c.column + ` IS NULL AND id ` + op + ` $6`, []any{id}
+		return ` AND ` + c.column + ` IS NULL AND id ` + op + ` ` + v, []any{id}
 	case c.nullsAfter(desc):
-		return ` AND ((` + c.column + `, id) ` + op + ` ($6, $7) OR ` + c.column + ` IS NULL)`, []any{value, id}
+		return ` AND ((` + c.column + `, id) ` + op + ` (` + v + `, ` + i + `) OR ` + c.column + ` IS NULL)`, []any{value, id}
 	case value == nil:
-		return ` AND (` + c.column + ` IS NULL AND id ` + op + ` $6 OR ` + c.column + ` IS NOT NULL)`, []any{id}
+		return ` AND (` + c.column + ` IS NULL AND id ` + op + ` ` + v + ` OR ` + c.column + ` IS NOT NULL)`, []any{id}
 	}
 	return after, []any{value, id}
 }
@@ -214,13 +223,18 @@ func keyset(c sortColumn, desc bool, value any, id uuid.UUID) (string, []any) {
 // listStatements are the list's two statements: the bounded count and the
 // page (one more row than asked, to know whether a next page exists). The
 // count reads in the page's order: the same index serves both, and it
-// stops after MaxTotal + 1 rows.
-func listStatements(q ListQuery, sc listScope, after *cursor, afterValue any) (countSQL string, countArgs []any, pageSQL string, pageArgs []any) {
+// stops after MaxTotal + 1 rows. With ids, the page is read from those
+// leads only (a search's matches) and the filter's pattern is left out.
+func listStatements(q ListQuery, sc listScope, after *cursor, afterValue any, ids []uuid.UUID) (countSQL string, countArgs []any, pageSQL string, pageArgs []any) {
 	col := sortColumns[q.Sort]
 	countArgs = []any{q.Status, sc.territory, q.Owner, likePattern(q.Q), sc.rep}
 	where, pageArgs := listFilter, slices.Clone(countArgs)
+	if ids != nil {
+		pageArgs[3] = nil
+		where, pageArgs = where+` AND id = ANY ($6)`, append(pageArgs, ids)
+	}
 	if after != nil {
-		cond, more := keyset(col, q.Desc, afterValue, after.ID)
+		cond, more := keyset(col, q.Desc, afterValue, after.ID, len(pageArgs)+1)
 		where, pageArgs = where+cond, append(pageArgs, more...)
 	}
 	n := len(pageArgs)
@@ -230,12 +244,54 @@ func listStatements(q ListQuery, sc listScope, after *cursor, afterValue any) (c
 	return countSQL, countArgs, pageSQL, append(pageArgs, q.Size+1, q.Page*q.Size)
 }
 
-// listLeads reads one page and the total up to MaxTotal, in one round trip.
+// search counts q's matches (up to MaxTotal + 1) through lead_search and
+// returns the ids the page may be read from; nil when the page must walk
+// the list's order instead (see listLeads).
+func search(ctx context.Context, tx pgx.Tx, q ListQuery, after *cursor) (int, []uuid.UUID, error) {
+	var total int
+	var ids []uuid.UUID
+	var status *string
+	if q.Status != nil {
+		s := string(*q.Status)
+		status = &s
+	}
+	if err := tx.QueryRow(ctx, searchSQL, q.Q, status, q.Territory, q.Owner, MaxTotal+1).Scan(&total, &ids); err != nil {
+		return 0, nil, fmt.Errorf("lead: search: %w", err)
+	}
+	switch {
+	case total <= MaxTotal:
+		if ids == nil {
+			ids = []uuid.UUID{} // no match: the page reads no lead
+		}
+		return total, ids, nil
+	case q.Sort == "createdAt" && q.Desc && after == nil:
+		// The newest matches are the first pages; page × size ≤ MaxTotal.
+		return total, ids[:min(len(ids), (q.Page+1)*q.Size+1)], nil
+	}
+	return total, nil, nil
+}
+
+// listLeads reads one page and the total up to MaxTotal: in one round trip,
+// or in two for a search. A search counts and finds its matches through
+// lead_search; the page is read from them when they are all there (at
+// most MaxTotal), or when they are the page (the newest first). Otherwise
+// more than MaxTotal leads match, so the text is common and the page walks
+// the list's order with the pattern as a filter: it finds a page's leads
+// after reading about size / share of them.
 func listLeads(ctx context.Context, tx pgx.Tx, q ListQuery, sc listScope, after *cursor, afterValue any) (*ListPage, error) {
-	countSQL, countArgs, pageSQL, pageArgs := listStatements(q, sc, after, afterValue)
 	page := &ListPage{Leads: []Lead{}}
+	var ids []uuid.UUID
+	if q.Q != nil {
+		var err error
+		if page.Total, ids, err = search(ctx, tx, q, after); err != nil {
+			return nil, err
+		}
+	}
+	countSQL, countArgs, pageSQL, pageArgs := listStatements(q, sc, after, afterValue, ids)
 	b := &pgx.Batch{}
-	b.Queue(countSQL, countArgs...).QueryRow(func(r pgx.Row) error { return r.Scan(&page.Total) })
+	if q.Q == nil {
+		b.Queue(countSQL, countArgs...).QueryRow(func(r pgx.Row) error { return r.Scan(&page.Total) })
+	}
 	b.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			l, err := scanLead(rows)
