@@ -178,6 +178,21 @@ func TestSoftDuplicateNeedsASecondField(t *testing.T) {
 	// A city alone narrows it to that city.
 	got = warned(map[string]any{"companyName": "Gasthaus zur Linden", "city": "bonn"})
 	require.Equal(t, []string{bonn.ID.String()}, ids(got))
+
+	// The lookup applies the same rule to the same fields.
+	lookup := func(query string) []string {
+		t.Helper()
+		var found struct {
+			Data []lead.Candidate `json:"data"`
+		}
+		res := e.do("GET", "/api/leads/duplicates?companyName=Gasthaus%20zur%20Linden&"+query, anna, nil)
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		res.json(t, &found)
+		return ids(found.Data)
+	}
+	require.Equal(t, []string{koeln.ID.String()}, lookup("city=K%C3%B6ln-Altstadt&postalCode=50667"))
+	require.Equal(t, []string{koeln.ID.String()}, lookup("city=Br%C3%BChl&website=linde-koeln.de"))
+	require.Empty(t, lookup("city=Br%C3%BChl&postalCode=50321"))
 }
 
 func TestConcurrentCreatesWithOneEmail(t *testing.T) {

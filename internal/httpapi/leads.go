@@ -154,7 +154,7 @@ func (s *server) deleteLead(w http.ResponseWriter, r *http.Request) (reply, erro
 func (s *server) duplicates(w http.ResponseWriter, r *http.Request) (reply, error) {
 	p := queryParams(r)
 	q := lead.DuplicateQuery{CompanyName: p.text("companyName", 255), City: p.text("city", 255), Email: p.text("email", 254),
-		Phone: p.text("phone", 50), CountryCode: "DE"}
+		Phone: p.text("phone", 50), PostalCode: p.text("postalCode", 20), Website: p.text("website", 255), CountryCode: "DE"}
 	if c := p.text("countryCode", 2); c != nil {
 		q.CountryCode = *c
 	}
