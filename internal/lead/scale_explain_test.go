@@ -149,7 +149,7 @@ func TestScaleLookupsReadThroughIndexes(t *testing.T) {
 				requireFunctionsAnswer(ctx, t, tx)
 				_, err := tx.Exec(ctx, `SET LOCAL ROLE freshplan_lookup`)
 				require.NoError(t, err)
-				checkDuplicatePlans(ctx, t, tx)
+				checkDuplicatePlans(ctx, t, tx, true)
 				checkConflictPlans(ctx, t, tx)
 				checkSearchPlans(ctx, t, tx, p)
 				return nil
@@ -173,7 +173,11 @@ func requireFunctionsAnswer(ctx context.Context, t *testing.T, tx pgx.Tx) {
 const prepareDuplicateScan = `PREPARE dup_scan(text, text, text, text, text, text, text, uuid, integer) AS
 	SELECT * FROM lead_duplicate_scan($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
-func checkDuplicatePlans(ctx context.Context, t *testing.T, tx pgx.Tx) {
+// checkDuplicatePlans EXPLAINs the duplicate lookup's branches; with
+// named, each must use the indexes named (on the seeder's data the planner
+// may answer the exact-name branch from the GiST instead, which is as
+// good).
+func checkDuplicatePlans(ctx context.Context, t *testing.T, tx pgx.Tx, named bool) {
 	t.Helper()
 	cases := []struct {
 		name string
@@ -189,6 +193,9 @@ func checkDuplicatePlans(ctx context.Context, t *testing.T, tx pgx.Tx) {
 			[]string{"leads_territory_email_uidx", "leads_territory_phone_uidx", "leads_dedupe_name_trgm_idx"}},
 	}
 	for _, c := range cases {
+		if !named {
+			c.want = nil
+		}
 		requireIndexed(t, c.name, explainGeneric(ctx, t, tx, prepareDuplicateScan, "dup_scan", c.args), c.want...)
 	}
 }

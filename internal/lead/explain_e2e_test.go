@@ -1,0 +1,244 @@
+//go:build e2e
+
+package lead_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/demo"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/event/pgnotify"
+	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/metric"
+	"github.com/freshplan/leads/internal/postgres"
+	"github.com/freshplan/leads/internal/postgres/pgtest"
+	"github.com/freshplan/leads/internal/territory"
+)
+
+// statement is one SQL statement the service sent, with its arguments.
+type statement struct {
+	sql  string
+	args []any
+}
+
+// recorder is a pgx tracer that keeps every statement sent through the
+// pool, single or batched: the test EXPLAINs exactly what the service ran.
+type recorder struct {
+	mu    sync.Mutex
+	stmts []statement
+}
+
+func (r *recorder) add(sql string, args []any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stmts = append(r.stmts, statement{sql, args})
+}
+
+func (r *recorder) take() []statement {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.stmts
+	r.stmts = nil
+	return out
+}
+
+func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.add(d.SQL, d.Args)
+	return ctx
+}
+
+func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *recorder) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (r *recorder) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	r.add(d.SQL, d.Args)
+}
+
+func (r *recorder) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// explainable reports whether EXPLAIN applies: queries and data changes,
+// not the scope's set_config, transaction control or NOTIFY.
+func explainable(sql string) bool {
+	s := strings.ToUpper(strings.TrimSpace(sql))
+	if strings.HasPrefix(s, "SELECT SET_CONFIG") || strings.HasPrefix(s, "SELECT PG_NOTIFY") {
+		return false
+	}
+	for _, p := range []string{"SELECT", "WITH", "INSERT", "UPDATE", "DELETE"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var bigTables = map[string]bool{"leads": true, "activities": true, "event_outbox": true}
+
+// TestE2ENoRequestScansABigTable runs the service's requests as SALES,
+// MANAGER and ADMIN on 200,000 leads, 1,000,000 activities and 200,000
+// outbox rows, records every statement they send, and EXPLAINs each in the
+// caller's scoped transaction, as the service's login role: no plan may
+// read leads, activities or event_outbox sequentially. The statements the
+// SECURITY DEFINER functions run inside are checked as their owner, as in
+// TestScaleLookupsReadThroughIndexes.
+//
+// The leads and activities come from the scale seeder (COPY, indexes
+// rebuilt after the load), so the planner sees the shapes of real
+// territories; the outbox rows are written server-side.
+func TestE2ENoRequestScansABigTable(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.New(t)
+	report, err := demo.SeedScale(ctx, db.Pool, demo.ScaleOptions{Leads: 200_000, Activities: 1_000_000, Seed: 9,
+		Shares: map[string]float64{"DE": 0.4, "CH": 0.3, "AT": 0.3}, SkipVacuum: true})
+	require.NoError(t, err)
+	db.Exec(t, `INSERT INTO event_outbox (event_id, type, subject_id, subject_version, territory, owner_user_id,
+		collaborator_user_ids, envelope, topics, actor)
+		SELECT gen_random_uuid(), 'lead.status.changed', l.id, 2, l.territory, l.owner_user_id, l.collaborator_user_ids,
+			jsonb_build_object('id', gen_random_uuid(), 'type', 'lead.status.changed', 'leadId', l.id,
+				'territory', l.territory, 'time', l.updated_at), '{dashboard}', 'seed'
+		FROM leads l ORDER BY l.created_at`)
+	db.Exec(t, `VACUUM ANALYZE leads, activities, event_outbox`)
+
+	rec := &recorder{}
+	cfg, err := pgxpool.ParseConfig(db.AppURL)
+	require.NoError(t, err)
+	cfg.ConnConfig.Tracer = rec
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	territories, err := territory.Load(ctx, pool)
+	require.NoError(t, err)
+	quiet := slog.New(slog.DiscardHandler)
+	m := metric.New()
+	svc := lead.NewService(lead.Deps{Pool: pool, Publisher: event.NewPublisher(pgnotify.NewRelay(pool), m, quiet, false, time.Now),
+		Metrics: m, Territories: territories, Now: time.Now, Log: quiet})
+	feed := event.NewFeed(pool)
+
+	de := report.Territories[2]
+	require.Equal(t, "DE", de.Code)
+	callers := []auth.Principal{
+		{UserID: de.BenchUser, Roles: []auth.Role{auth.RoleSales}, Territories: []string{"DE"}},
+		{UserID: "manager.de.01", Roles: []auth.Role{auth.RoleManager}, Territories: []string{"DE"}},
+		{UserID: demo.AdminUser, Roles: []auth.Role{auth.RoleAdmin}},
+	}
+	for i, p := range callers {
+		t.Run(string(p.Role()), func(t *testing.T) {
+			rec.take()
+			runRequests(ctx, t, svc, feed, p, i)
+			stmts := rec.take()
+			require.NotEmpty(t, stmts)
+			explained := 0
+			for _, s := range stmts {
+				if !explainable(s.sql) {
+					continue
+				}
+				explained++
+				var raw string
+				err := postgres.InTx(ctx, pool, p, func(tx pgx.Tx) error {
+					return tx.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+s.sql, s.args...).Scan(&raw)
+				})
+				require.NoError(t, err, s.sql)
+				parsePlan(t, raw).walk(func(n planNode) {
+					if n.NodeType == "Seq Scan" && bigTables[n.Relation] {
+						t.Errorf("Seq Scan on %s as %s in\n%s\nplan:\n%s", n.Relation, p.Role(), s.sql, raw)
+					}
+				})
+			}
+			t.Logf("%s: %d statements explained", p.Role(), explained)
+
+			// Inside the lookup functions, as their owner (the test's
+			// superuser connection may SET ROLE to it).
+			err := postgres.InTx(ctx, db.Pool, p, func(tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, `SET LOCAL ROLE freshplan_lookup`)
+				require.NoError(t, err)
+				checkDuplicatePlans(ctx, t, tx, false)
+				checkConflictPlans(ctx, t, tx)
+				checkSearchPlans(ctx, t, tx, p)
+				return nil
+			})
+			require.NoError(t, err)
+		})
+	}
+}
+
+// runRequests makes the requests of SPEC §2 and §5 as p: reads of every
+// kind, then a create and the commands on it. n keeps the created leads
+// apart.
+func runRequests(ctx context.Context, t *testing.T, svc *lead.Service, feed *event.Feed, p auth.Principal, n int) {
+	t.Helper()
+	status := lead.StatusActive
+	de := "DE"
+	page, err := svc.List(ctx, p, lead.ListQuery{Sort: "createdAt", Desc: true, Size: 20})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Leads)
+	for _, sort := range lead.SortFields() {
+		for _, desc := range []bool{false, true} {
+			q := lead.ListQuery{Status: &status, Sort: sort, Desc: desc, Size: 20, Page: 2}
+			if p.Role() == auth.RoleAdmin {
+				q.Territory = &de
+			}
+			got, err := svc.List(ctx, p, q)
+			require.NoError(t, err, sort)
+			if got.Next != "" {
+				q.Page, q.After = 0, got.Next
+				_, err = svc.List(ctx, p, q)
+				require.NoError(t, err, sort)
+			}
+		}
+	}
+	for _, text := range []string{"restaurant", "gasthaus zur", "xqzv", "berlin", "@gmail"} {
+		for _, sort := range []string{"createdAt", "companyName"} {
+			_, err := svc.List(ctx, p, lead.ListQuery{Q: &text, Sort: sort, Desc: sort == "createdAt", Size: 20})
+			require.NoError(t, err, text)
+		}
+	}
+	first := page.Leads[0]
+	_, err = svc.Get(ctx, p, first.ID)
+	require.NoError(t, err)
+	_, _, err = svc.Activities(ctx, p, first.ID, 0, 20)
+	require.NoError(t, err)
+	name, city := first.CompanyName, "Berlin"
+	if first.City != nil {
+		city = *first.City
+	}
+	for _, q := range []lead.DuplicateQuery{
+		{CompanyName: &name, City: &city, CountryCode: first.Territory},
+		{CompanyName: &name, PostalCode: first.PostalCode, Website: first.Website, CountryCode: first.Territory},
+		{CompanyName: &name, CountryCode: first.Territory},
+		{Email: first.Email, Phone: first.Phone, CountryCode: first.Territory},
+	} {
+		_, err := svc.Duplicates(ctx, p, q)
+		require.NoError(t, err)
+	}
+
+	company := "Explain Probe " + uuid.NewString()[:8] + " Nr " + string(rune('A'+n))
+	email := strings.ToLower(strings.ReplaceAll(company, " ", ".")) + "@probe.example"
+	created, err := svc.Create(ctx, p, lead.CreateInput{CompanyName: company, Email: &email, City: &city,
+		PostalCode: first.PostalCode, CountryCode: &de})
+	require.NoError(t, err)
+	_, err = svc.AddActivity(ctx, p, created.ID, lead.ActivityInput{Type: "CALL", Description: "erreicht"})
+	require.NoError(t, err)
+	updated, err := svc.Get(ctx, p, created.ID)
+	require.NoError(t, err)
+	_, err = svc.Update(ctx, p, created.ID, updated.Version, lead.UpdateInput{Status: lead.Opt[lead.Status]{Set: true, V: lead.StatusQualified}})
+	require.NoError(t, err)
+
+	events, next, err := feed.Read(ctx, p, event.Position{}, 100)
+	require.NoError(t, err)
+	require.NotEmpty(t, events)
+	_, _, err = feed.Read(ctx, p, next, 100)
+	require.NoError(t, err)
+}
