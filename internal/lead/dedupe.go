@@ -56,25 +56,43 @@ const minOverrideReason = 10
 // hardDuplicate reports the first lead that collides with l on e-mail or
 // phone in its territory.
 func hardDuplicate(ctx context.Context, tx pgx.Tx, l *Lead, exclude uuid.UUID) error {
-	if l.EmailNormalized == nil && l.PhoneE164 == nil {
+	var dup error
+	b := &pgx.Batch{}
+	queueHardDuplicate(b, l, exclude, &dup)
+	if b.Len() == 0 {
 		return nil
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	return dup
+}
+
+// queueHardDuplicate adds hardDuplicate's lookup to b; dup receives the
+// collision, if any.
+func queueHardDuplicate(b *pgx.Batch, l *Lead, exclude uuid.UUID, dup *error) {
+	if l.EmailNormalized == nil && l.PhoneE164 == nil {
+		return
 	}
 	var excl *uuid.UUID
 	if exclude != uuid.Nil {
 		excl = &exclude
 	}
-	var id *uuid.UUID // only when the caller may see the lead
-	var status, field string
-	var visible bool
-	err := tx.QueryRow(ctx, `SELECT lead_id, lead_status, field, visible FROM lead_conflicts($1, $2, $3, $4) LIMIT 1`,
-		l.Territory, l.EmailNormalized, l.PhoneE164, excl).Scan(&id, &status, &field, &visible)
-	if errors.Is(err, pgx.ErrNoRows) {
+	b.Queue(`SELECT lead_id, lead_status, field, visible FROM lead_conflicts($1, $2, $3, $4) LIMIT 1`,
+		l.Territory, l.EmailNormalized, l.PhoneE164, excl).QueryRow(func(r pgx.Row) error {
+		var id *uuid.UUID // only when the caller may see the lead
+		var status, field string
+		var visible bool
+		err := r.Scan(&id, &status, &field, &visible)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil
+		case err != nil:
+			return fmt.Errorf("lead: duplicate check: %w", err)
+		}
+		*dup = &DuplicateError{Field: field, ExistingStatus: Status(status), ExistingLeadID: id}
 		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("lead: duplicate check: %w", err)
-	}
-	return &DuplicateError{Field: field, ExistingStatus: Status(status), ExistingLeadID: id}
+	})
 }
 
 // candidatesSQL asks lead_duplicates (migration 00009) for the leads that
@@ -106,22 +124,25 @@ func probeOf(l *Lead, limit int) probe {
 // candidates lists up to p.limit visible leads that may be the same
 // customer as p.
 func candidates(ctx context.Context, tx pgx.Tx, p probe) ([]Candidate, error) {
-	rows, err := tx.Query(ctx, candidatesSQL, p.territory, p.name, p.city, p.postal, p.domain, p.email, p.phone, p.limit)
-	if err != nil {
-		return nil, fmt.Errorf("lead: candidates: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Candidate])
-	if err != nil {
-		return nil, fmt.Errorf("lead: candidates: %w", err)
+	var out []Candidate
+	b := &pgx.Batch{}
+	queueCandidates(b, p, &out)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// softDuplicates is the WARNING check of a create: visible leads with the
-// same or a similar name in the same city or postal code, or with the same
-// website domain.
-func softDuplicates(ctx context.Context, tx pgx.Tx, l *Lead) ([]Candidate, error) {
-	return candidates(ctx, tx, probeOf(l, 5))
+// queueCandidates adds candidates' lookup to b; out receives the leads.
+func queueCandidates(b *pgx.Batch, p probe, out *[]Candidate) {
+	b.Queue(candidatesSQL, p.territory, p.name, p.city, p.postal, p.domain, p.email, p.phone, p.limit).Query(func(rows pgx.Rows) error {
+		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Candidate])
+		if err != nil {
+			return fmt.Errorf("lead: candidates: %w", err)
+		}
+		*out = list
+		return nil
+	})
 }
 
 // uniqueField maps a unique violation of the duplicate indexes to its field.
@@ -193,12 +214,20 @@ func (s *Service) Duplicates(ctx context.Context, p auth.Principal, q DuplicateQ
 // always; soft duplicates unless forced, and a forced create is audited.
 // It returns the audit entry of a forced create, to be written with the lead.
 func checkNew(ctx context.Context, tx pgx.Tx, l *Lead) (*audit, error) {
-	if err := hardDuplicate(ctx, tx, l, uuid.Nil); err != nil {
+	// Both checks in one round trip: the hard one (e-mail, phone) decides
+	// first; the soft one (the WARNING) lists up to 5 visible leads with the
+	// same or a similar name in the same city or postal code, or with the
+	// same website domain.
+	var dup error
+	var found []Candidate
+	b := &pgx.Batch{}
+	queueHardDuplicate(b, l, uuid.Nil, &dup)
+	queueCandidates(b, probeOf(l, 5), &found)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
-	found, err := softDuplicates(ctx, tx, l)
-	if err != nil || len(found) == 0 {
-		return nil, err
+	if dup != nil || len(found) == 0 {
+		return nil, dup
 	}
 	if l.DuplicateOverrideReason == nil {
 		return nil, &SoftDuplicateError{Candidates: found}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,50 +24,6 @@ import (
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 	"github.com/freshplan/leads/internal/territory"
 )
-
-// statement is one SQL statement the service sent, with its arguments.
-type statement struct {
-	sql  string
-	args []any
-}
-
-// recorder is a pgx tracer that keeps every statement sent through the
-// pool, single or batched: the test EXPLAINs exactly what the service ran.
-type recorder struct {
-	mu    sync.Mutex
-	stmts []statement
-}
-
-func (r *recorder) add(sql string, args []any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.stmts = append(r.stmts, statement{sql, args})
-}
-
-func (r *recorder) take() []statement {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.stmts
-	r.stmts = nil
-	return out
-}
-
-func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	r.add(d.SQL, d.Args)
-	return ctx
-}
-
-func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (r *recorder) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	return ctx
-}
-
-func (r *recorder) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
-	r.add(d.SQL, d.Args)
-}
-
-func (r *recorder) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // explainable reports whether EXPLAIN applies: queries and data changes,
 // not the scope's set_config, transaction control or NOTIFY.

@@ -80,6 +80,10 @@ type Lead struct {
 	WebsiteDomain         *string    `json:"websiteDomain"`
 	// DuplicateOverrideReason is set when the lead was forced past a soft duplicate.
 	DuplicateOverrideReason *string `json:"duplicateOverrideReason"`
+
+	// stored is the row as lockLead read it: the update writes only the
+	// columns that differ from it.
+	stored *Lead
 }
 
 // Sentinel errors; the HTTP layer maps them to problem types.

@@ -155,7 +155,10 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p auth.Principal, w writ
 	if err := s.pub.Queue(b, p.UserID, events...); err != nil {
 		return nil, nil, err
 	}
-	if b.Len() > 0 {
+	// Outside a savepoint the writes travel with the COMMIT: a command
+	// takes two round trips, its reads and its writes. Their results fill
+	// in when InTx commits, before write returns.
+	if b.Len() > 0 && !postgres.SendWithCommit(tx, b) {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, nil, fmt.Errorf("lead: write: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -100,6 +101,9 @@ func lockLead(ctx context.Context, tx pgx.Tx, p auth.Principal, id uuid.UUID) (*
 	if !p.SeesTerritory(l.Territory) {
 		return nil, ErrNotFound
 	}
+	stored := l
+	stored.CollaboratorUserIDs = slices.Clone(l.CollaboratorUserIDs)
+	l.stored = &stored
 	return &l, nil
 }
 
@@ -107,21 +111,57 @@ func getLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*Lead, error) {
 	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = $1`, id))
 }
 
-const updateLeadSQL = `UPDATE leads SET version = version + 1, company_name = $2, contact_person = $3, email = $4,
-	phone = $5, website = $6, street = $7, postal_code = $8, city = $9, country_code = $10, territory = $11,
-	business_type = $12, source = $13, status = $14, owner_user_id = $15, collaborator_user_ids = $16,
-	email_consent = $17, contact_blocked = $18, last_activity_at = $19, clock_stopped_at = $20, stop_reason = $21,
-	email_normalized = $22, company_name_normalized = $23, phone_e164 = $24, website_domain = $25,
-	reminder_sent_at = $26, grace_period_start_at = $27, expired_at = $28, updated_at = $29, updated_by = $30
-	WHERE id = $1 RETURNING ` + leadColumns
+// updateColumns are the columns a command may write, each with its field.
+// version, updated_at and updated_by are written by every update.
+var updateColumns = []struct {
+	name  string
+	field func(*Lead) any
+}{
+	{"company_name", func(l *Lead) any { return l.CompanyName }},
+	{"contact_person", func(l *Lead) any { return l.ContactPerson }},
+	{"email", func(l *Lead) any { return l.Email }},
+	{"phone", func(l *Lead) any { return l.Phone }},
+	{"website", func(l *Lead) any { return l.Website }},
+	{"street", func(l *Lead) any { return l.Street }},
+	{"postal_code", func(l *Lead) any { return l.PostalCode }},
+	{"city", func(l *Lead) any { return l.City }},
+	{"country_code", func(l *Lead) any { return l.CountryCode }},
+	{"territory", func(l *Lead) any { return l.Territory }},
+	{"business_type", func(l *Lead) any { return l.BusinessType }},
+	{"source", func(l *Lead) any { return l.Source }},
+	{"status", func(l *Lead) any { return l.Status }},
+	{"owner_user_id", func(l *Lead) any { return l.OwnerUserID }},
+	{"collaborator_user_ids", func(l *Lead) any { return l.CollaboratorUserIDs }},
+	{"email_consent", func(l *Lead) any { return l.EmailConsent }},
+	{"contact_blocked", func(l *Lead) any { return l.ContactBlocked }},
+	{"last_activity_at", func(l *Lead) any { return l.LastActivityAt }},
+	{"clock_stopped_at", func(l *Lead) any { return l.ClockStoppedAt }},
+	{"stop_reason", func(l *Lead) any { return l.StopReason }},
+	{"email_normalized", func(l *Lead) any { return l.EmailNormalized }},
+	{"company_name_normalized", func(l *Lead) any { return l.CompanyNameNormalized }},
+	{"phone_e164", func(l *Lead) any { return l.PhoneE164 }},
+	{"website_domain", func(l *Lead) any { return l.WebsiteDomain }},
+	{"reminder_sent_at", func(l *Lead) any { return l.ReminderSentAt }},
+	{"grace_period_start_at", func(l *Lead) any { return l.GracePeriodStartAt }},
+	{"expired_at", func(l *Lead) any { return l.ExpiredAt }},
+}
 
 // queueUpdateLead adds the update of l to b; out receives the row written.
+// It sets only the columns whose value differs from the row lockLead read
+// (all of them for a lead not read so), so a status change sends a status,
+// not a whole row. The SQL is built from the constant column names only.
 func queueUpdateLead(b *pgx.Batch, l *Lead, out *Lead) {
-	b.Queue(updateLeadSQL, l.ID, l.CompanyName, l.ContactPerson, l.Email, l.Phone, l.Website,
-		l.Street, l.PostalCode, l.City, l.CountryCode, l.Territory, l.BusinessType, l.Source, l.Status, l.OwnerUserID,
-		l.CollaboratorUserIDs, l.EmailConsent, l.ContactBlocked, l.LastActivityAt, l.ClockStoppedAt, l.StopReason,
-		l.EmailNormalized, l.CompanyNameNormalized, l.PhoneE164, l.WebsiteDomain, l.ReminderSentAt,
-		l.GracePeriodStartAt, l.ExpiredAt, l.UpdatedAt, l.UpdatedBy).QueryRow(scanInto(out))
+	args := []any{l.ID, l.UpdatedAt, l.UpdatedBy}
+	set := `version = version + 1, updated_at = $2, updated_by = $3`
+	for _, c := range updateColumns {
+		v := c.field(l)
+		if l.stored != nil && reflect.DeepEqual(v, c.field(l.stored)) {
+			continue
+		}
+		args = append(args, v)
+		set += fmt.Sprintf(", %s = $%d", c.name, len(args))
+	}
+	b.Queue(`UPDATE leads SET `+set+` WHERE id = $1 RETURNING `+leadColumns, args...).QueryRow(scanInto(out))
 }
 
 // knownUsers returns which of ids are recorded users with access to

@@ -54,16 +54,20 @@ const setScope = `SELECT set_config('role', $1, true), set_config('app.user_id',
 	set_config('app.role', $3, true), set_config('app.territories', $4::text[]::text, true)`
 
 // InTx runs fn in a transaction scoped to p. It commits when fn returns nil
-// and rolls back otherwise. The scope settings travel with the first
-// statement or batch fn sends, so they cost no round trip of their own.
+// and rolls back otherwise. BEGIN and the scope settings travel with the
+// first statement or batch fn sends, and a batch fn hands to
+// SendWithCommit with the COMMIT, so they cost no round trip of their own.
 func InTx(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, fn func(pgx.Tx) error) error {
-	tx, err := pool.Begin(ctx)
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
+	// A connection left inside a transaction (a failed ROLLBACK) is
+	// closed by the pool on release, never reused.
+	defer conn.Release()
+	tx := &scopedTx{conn: conn.Conn(), args: scopeArgs(p)}
 	defer func() { _ = tx.Rollback(ctx) }()
-	scoped := &scopedTx{Tx: tx, args: scopeArgs(p), pending: true}
-	if err := fn(scoped); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
