@@ -12,6 +12,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/demo"
 	"github.com/freshplan/leads/internal/loadtest"
 	"github.com/freshplan/leads/internal/postgres"
 )
@@ -93,7 +94,7 @@ func scratchDatabase(ctx context.Context, adminURL string, log *slog.Logger) (st
 // defaultCallers are the users `freshplan seed --leads` creates for the
 // benchmarks: a manager of the big territory, a rep who owns 1,000 leads
 // and collaborates on 100, and an admin.
-var defaultCallers = []string{"manager=bench.manager.de:MANAGER:DE", "sales=bench.sales.de:SALES:DE", "admin=bench.admin:ADMIN"}
+var defaultCallers = []string{"manager=manager.de.01:MANAGER:DE", "sales=" + demo.BenchUser("DE") + ":SALES:DE", "admin=" + demo.AdminUser + ":ADMIN"}
 
 // benchRequests measures each request of the scale targets, one client,
 // as each caller, against a running service with dev auth.

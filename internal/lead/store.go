@@ -219,16 +219,19 @@ func queueAudit(b *pgx.Batch, at time.Time, actor, action string, l *Lead, detai
 }
 
 // listFilter is the list's WHERE. $2 and $5 restate in the query what
-// row-level security decides anyway — the one territory read, and the rep
-// whose own and collaborating leads these are — because a policy's quals
-// are no index conditions: named here, the planner reads the territory's
-// index in order, or a rep's own leads through the owner and collaborator
-// indexes, instead of filtering every row of the scope. $4 is a search's
-// ILIKE pattern, only for a keyset walk (see listLeads).
+// row-level security decides anyway — the one territory read, and for a
+// rep (when $5 is set) their own and collaborating leads — because a
+// policy's quals are no index conditions: named here, the planner reads
+// the territory's index in order, or a rep's few leads (lead_rep_leads,
+// migration 00012, through the owner and collaborator indexes, then by id:
+// as an array, since joined as a set the planner, blind to its size,
+// filtered the territory's walk with it), instead of filtering every row of
+// the scope. $4 is a search's ILIKE pattern, only
+// for a keyset walk (see listLeads).
 const listFilter = `FROM leads WHERE ($1::text IS NULL AND deleted_at IS NULL OR status = $1)
 	AND ($2::text IS NULL OR territory = $2) AND ($3::text IS NULL OR owner_user_id = $3)
 	AND ($4::text IS NULL OR company_name ILIKE $4 OR contact_person ILIKE $4 OR email ILIKE $4 OR city ILIKE $4)
-	AND ($5::text IS NULL OR owner_user_id = $5 OR collaborator_user_ids @> ARRAY[$5::text])`
+	AND ($5::text IS NULL OR id = ANY (ARRAY(SELECT lead_rep_leads())))`
 
 // searchSQL finds a search's matches through lead_search (migration
 // 00011: index-driven, as the functions' owner, with the caller's scope
