@@ -237,7 +237,7 @@ func checkSearchPlans(ctx context.Context, t *testing.T, tx pgx.Tx, p auth.Princ
 		{"search_recent", `PREPARE search_recent(text, text, text, text[], integer) AS
 			SELECT * FROM lead_search_recent($1, $2, $3, $4, $5)`, "leads_territory_created"},
 		{"search_scan", `PREPARE search_scan(text, text, text, text[], integer) AS
-			SELECT * FROM lead_search_scan($1, $2, $3, $4, $5)`, "leads_search_trgm_idx"},
+			SELECT * FROM lead_search_scan($1, $2, $3, $4, $5)`, "leads_search_territory_trgm_idx"},
 	}
 	if p.Role() == auth.RoleSales {
 		plans = append(plans, struct{ name, prepare, index string }{"search_own",

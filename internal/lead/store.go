@@ -235,9 +235,9 @@ const listFilter = `FROM leads WHERE ($1::text IS NULL AND deleted_at IS NULL OR
 
 // searchSQL finds a search's matches through lead_search (migration
 // 00011: index-driven, as the functions' owner, with the caller's scope
-// applied explicitly): their number, up to MaxTotal + 1, and their ids,
-// newest first.
-const searchSQL = `SELECT count(*)::int, coalesce(array_agg(lead_id ORDER BY created_at DESC, lead_id DESC), '{}')
+// applied explicitly): their number, up to MaxTotal + 1, and the first $6
+// of their ids, newest first.
+const searchSQL = `SELECT count(*)::int, coalesce((array_agg(lead_id ORDER BY created_at DESC, lead_id DESC))[1:$6], '{}')
 	FROM lead_search($1, $2, $3, $4, $5)`
 
 // keyset is the condition of the rows after a cursor, from the sort
@@ -298,18 +298,21 @@ func search(ctx context.Context, tx pgx.Tx, q ListQuery, after *cursor) (int, []
 		s := string(*q.Status)
 		status = &s
 	}
-	if err := tx.QueryRow(ctx, searchSQL, q.Q, status, q.Territory, q.Owner, MaxTotal+1).Scan(&total, &ids); err != nil {
+	// Newest first is the search's own order: then the page is among its
+	// first leads (page × size ≤ MaxTotal), and only those are needed.
+	newest := q.Sort == "createdAt" && q.Desc && after == nil
+	want := MaxTotal + 1
+	if newest {
+		want = (q.Page+1)*q.Size + 1
+	}
+	if err := tx.QueryRow(ctx, searchSQL, q.Q, status, q.Territory, q.Owner, MaxTotal+1, want).Scan(&total, &ids); err != nil {
 		return 0, nil, fmt.Errorf("lead: search: %w", err)
 	}
-	switch {
-	case total <= MaxTotal:
+	if newest || total <= MaxTotal {
 		if ids == nil {
 			ids = []uuid.UUID{} // no match: the page reads no lead
 		}
 		return total, ids, nil
-	case q.Sort == "createdAt" && q.Desc && after == nil:
-		// The newest matches are the first pages; page × size ≤ MaxTotal.
-		return total, ids[:min(len(ids), (q.Page+1)*q.Size+1)], nil
 	}
 	return total, nil, nil
 }
