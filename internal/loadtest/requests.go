@@ -46,7 +46,7 @@ func operations(o RequestOptions) []operation {
 		{"create", func(_ *rand.Rand, _ []string, i int) (string, string, any, int) {
 			n := fmt.Sprintf("%d-%d", time.Now().UnixNano(), i)
 			return "POST", "/api/leads", map[string]any{"companyName": "Messegast " + n, "city": "Messestadt " + n,
-				"email": "bench-" + n + "@example.com", "countryCode": "DE"}, http.StatusCreated
+				"email": "info@bench-" + n + ".example", "countryCode": "DE"}, http.StatusCreated
 		}},
 		{"get", func(rng *rand.Rand, ids []string, _ int) (string, string, any, int) {
 			return "GET", "/api/leads/" + ids[rng.IntN(len(ids))], nil, http.StatusOK
