@@ -1,7 +1,7 @@
 #!/bin/bash
 # Status changes before and after the HOT migration (00011), side by side in
 # one run: two databases seeded alike (200,000 DE leads, bench/seed_leads.sql);
-# "before" has 00013, 00012 and 00011 rolled back (their Down sections).
+# "before" has 00015 to 00011 rolled back (their Down sections).
 # pgbench runs the status change as the service sends it (status_change.pgbench)
 # and with the full-row UPDATE it sent before (status_change_fullrow.pgbench),
 # and the HOT share comes from pg_stat_user_tables. Drops and recreates the
@@ -14,7 +14,7 @@ for db in fp_hot_before fp_hot_after; do
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   FRESHPLAN_MIGRATE_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" "$FRESHPLAN" migrate >/dev/null 2>&1
 done
-for v in 00013_rls_once 00012_rep_leads 00011_scale; do
+for v in 00015_rep_leads_cached 00014_exact_name_btree 00013_rls_once 00012_rep_leads 00011_scale; do
   sed -n '/^-- +goose Down/,$p' $M/$v.sql | psql -h 127.0.0.1 -U postgres -d fp_hot_before -q -v ON_ERROR_STOP=1
   psql -h 127.0.0.1 -U postgres -d fp_hot_before -qc "DELETE FROM goose_db_version WHERE version_id = ${v:0:5}::int"
 done
