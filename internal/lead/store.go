@@ -226,8 +226,8 @@ func queueAudit(b *pgx.Batch, at time.Time, actor, action string, l *Lead, detai
 // migration 00012, through the owner and collaborator indexes, then by id:
 // as an array, since joined as a set the planner, blind to its size,
 // filtered the territory's walk with it), instead of filtering every row of
-// the scope. $4 is a search's ILIKE pattern, only
-// for a keyset walk (see listLeads).
+// the scope. $4 is a search's ILIKE pattern, only for a walk in the list's
+// order (see listLeads).
 const listFilter = `FROM leads WHERE ($1::text IS NULL AND deleted_at IS NULL OR status = $1)
 	AND ($2::text IS NULL OR territory = $2) AND ($3::text IS NULL OR owner_user_id = $3)
 	AND ($4::text IS NULL OR company_name ILIKE $4 OR contact_person ILIKE $4 OR email ILIKE $4 OR city ILIKE $4)
