@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/freshplan/leads/api"
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/event/pgnotify"
+	"github.com/freshplan/leads/internal/followup"
 	"github.com/freshplan/leads/internal/httpapi"
 	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/lead"
@@ -44,8 +48,14 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	listener := pgnotify.NewListener(pgnotify.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName})
 	bus := event.NewBus(event.Config{Disabled: !cfg.Features.CrossModuleEvents}, pool, listener, metrics, log, now)
 	idem := idempotency.NewStore(pool, now)
+	// Insert-only for now: follow-ups are scheduled with the lead; their
+	// worker comes with the mail outbox.
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("wire: river: %w", err)
+	}
 	leads := lead.NewService(lead.Deps{Pool: pool, Publisher: pub, Metrics: metrics, Territories: territories,
-		Hooks: []lead.TxHook{idempotency.NewHook(now)}, Now: now, Log: log})
+		Hooks: []lead.TxHook{idempotency.NewHook(now), followup.NewScheduler(jobs, territories)}, Now: now, Log: log})
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
 		postgres.XactAgeProbe(pool, metrics))
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),

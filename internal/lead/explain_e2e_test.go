@@ -12,12 +12,15 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/demo"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/event/pgnotify"
+	"github.com/freshplan/leads/internal/followup"
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
@@ -78,8 +81,11 @@ func TestE2ENoRequestScansABigTable(t *testing.T) {
 	require.NoError(t, err)
 	quiet := slog.New(slog.DiscardHandler)
 	m := metric.New()
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	require.NoError(t, err)
 	svc := lead.NewService(lead.Deps{Pool: pool, Publisher: event.NewPublisher(pgnotify.NewRelay(pool), m, quiet, false, time.Now),
-		Metrics: m, Territories: territories, Now: time.Now, Log: quiet})
+		Metrics: m, Territories: territories, Hooks: []lead.TxHook{followup.NewScheduler(jobs, territories)},
+		Now: time.Now, Log: quiet})
 	feed := event.NewFeed(pool)
 
 	de := report.Territories[2]

@@ -18,8 +18,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Migrate applies the embedded migrations as the schema owner. It is
-// idempotent and takes an advisory lock, so replicas may all run it at start.
+// Migrate applies the embedded migrations, River's among them (version 16),
+// as the schema owner. It is idempotent and takes an advisory lock, so
+// replicas may all run it at start.
 func Migrate(ctx context.Context, url string, log *slog.Logger) error {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
@@ -34,7 +35,8 @@ func Migrate(ctx context.Context, url string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker),
+		goose.WithGoMigrations(riverMigration()))
 	if err != nil {
 		return fmt.Errorf("postgres: migration provider: %w", err)
 	}
@@ -52,6 +54,7 @@ func Migrate(ctx context.Context, url string, log *slog.Logger) error {
 // database built from an older set is never reused.
 func MigrationsDigest() string {
 	h := sha256.New()
+	fmt.Fprintf(h, "river %d\n", riverVersion)
 	_ = fs.WalkDir(migrationFS, "migrations", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
