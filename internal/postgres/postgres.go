@@ -27,6 +27,21 @@ const (
 
 // Open connects a pool and checks that the server answers.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	return open(ctx, url, maxConns, nil)
+}
+
+// OpenSystem opens a pool whose connections act as SystemRole for their
+// whole session, for River's client: it fetches, completes and schedules
+// jobs outside any scoped transaction. The login role must be a member of
+// SystemRole (it is, as the service's login role).
+func OpenSystem(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	return open(ctx, url, maxConns, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SET ROLE "+SystemRole)
+		return err
+	})
+}
+
+func open(ctx context.Context, url string, maxConns int32, afterConnect func(context.Context, *pgx.Conn) error) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
@@ -38,6 +53,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	// whole territory before its LIMIT and passes jit_above_cost, and
 	// compiling took 15 ms of a list that reads 20 rows.
 	cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	cfg.AfterConnect = afterConnect
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
