@@ -26,6 +26,7 @@ func TestBenchRequestsMeasuresEveryOperation(t *testing.T) {
 	verifier := auth.DevVerifier{Secret: []byte(cfg.DevJWTSecret)}
 	svc, err := wire(t.Context(), cfg, db.Pool, verifier, log)
 	require.NoError(t, err)
+	defer svc.close()
 	srv := httptest.NewServer(svc.handler)
 	defer srv.Close()
 

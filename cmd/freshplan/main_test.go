@@ -109,6 +109,10 @@ func TestTokenAndProductionConfig(t *testing.T) {
 	prod := config.Config{MaxConns: 4, LogLevel: "info", EventRetention: time.Hour * 24}
 	require.ErrorContains(t, prod.Validate(), "OIDC", "production needs an identity provider")
 	prod.OIDCIssuer, prod.OIDCAudience = "https://idp.example/realms/freshplan", "freshplan"
+	require.ErrorContains(t, prod.Validate(), "UNSUBSCRIBE_SECRET", "production refuses to sign mail links without a secret")
+	prod.UnsubscribeSecret = "too short"
+	require.ErrorContains(t, prod.Validate(), "UNSUBSCRIBE_SECRET")
+	prod.UnsubscribeSecret = strings.Repeat("s", 32)
 	require.NoError(t, prod.Validate())
 	prod.AllowUnauthenticatedPublisher = true
 	require.ErrorContains(t, prod.Validate(), "tests only")

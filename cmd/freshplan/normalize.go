@@ -31,6 +31,7 @@ func normalizeCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 	if err != nil {
 		return err
 	}
+	defer svc.close()
 	res, err := svc.leads.Backfill(ctx, *batch)
 	if err != nil {
 		return err

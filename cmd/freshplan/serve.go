@@ -29,6 +29,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if *demoData {
 		cfg.DevAuth = true
 	}
+	cfg = cfg.WithDevDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -59,6 +60,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err != nil {
 		return err
 	}
+	defer svc.close()
 	if *demoData {
 		if err := demo.Seed(ctx, pool, log, os.Stdout); err != nil {
 			return err

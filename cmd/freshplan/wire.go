@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -30,9 +31,12 @@ import (
 type service struct {
 	handler http.Handler
 	leads   *lead.Service
-	// background runs the relay, the listener, the metric collector and
-	// the cleanups until ctx ends.
+	// background runs the relay, the listener, the metric collector, the
+	// cleanups and River's job client until ctx ends.
 	background func(ctx context.Context)
+	// close stops River's client, waiting for running jobs up to the
+	// shutdown timeout, and closes its pool; after background's ctx ended.
+	close func()
 }
 
 // wire builds the service on pool: the one place that knows every part.
@@ -48,14 +52,22 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	listener := pgnotify.NewListener(pgnotify.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName})
 	bus := event.NewBus(event.Config{Disabled: !cfg.Features.CrossModuleEvents}, pool, listener, metrics, log, now)
 	idem := idempotency.NewStore(pool, now)
-	// Insert-only for now: follow-ups are scheduled with the lead; their
-	// worker comes with the mail outbox.
-	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+	// River's client works on connections of its own, as the system role.
+	system, err := postgres.OpenSystem(ctx, cfg.DatabaseURL, 5)
 	if err != nil {
+		return nil, fmt.Errorf("wire: river pool: %w", err)
+	}
+	workers := river.NewWorkers()
+	jobs, err := river.NewClient(riverpgxv5.New(system), &river.Config{Logger: log, Workers: workers,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}})
+	if err != nil {
+		system.Close()
 		return nil, fmt.Errorf("wire: river: %w", err)
 	}
 	leads := lead.NewService(lead.Deps{Pool: pool, Publisher: pub, Metrics: metrics, Territories: territories,
 		Hooks: []lead.TxHook{idempotency.NewHook(now), followup.NewScheduler(jobs, territories)}, Now: now, Log: log})
+	river.AddWorker(workers, followup.NewWorker(leads, territories,
+		followup.Links{BaseURL: cfg.PublicURL, Secret: []byte(cfg.UnsubscribeSecret)}))
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
 		postgres.XactAgeProbe(pool, metrics))
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),
@@ -63,12 +75,28 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	if cfg.Features.Prometheus {
 		deps.Metrics = metrics
 	}
+	var started atomic.Bool
 	background := func(ctx context.Context) {
 		go pub.RunRelay(ctx)
 		go func() { _ = bus.Run(ctx) }()
 		go collector.Run(ctx)
 		go event.RunRetention(ctx, pool, cfg.EventRetention, time.Hour, now, log)
 		go idem.RunCleanup(ctx, 10*time.Minute, log)
+		if err := jobs.Start(ctx); err != nil {
+			log.Error("river: start", "error", err)
+			return
+		}
+		started.Store(true)
 	}
-	return &service{handler: httpapi.New(deps), leads: leads, background: background}, nil
+	closeJobs := func() {
+		if started.Load() {
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			if err := jobs.Stop(sctx); err != nil {
+				log.Warn("river: stop", "error", err)
+			}
+		}
+		system.Close()
+	}
+	return &service{handler: httpapi.New(deps), leads: leads, background: background, close: closeJobs}, nil
 }

@@ -34,6 +34,11 @@ type Config struct {
 	ShutdownTimeout    time.Duration // FRESHPLAN_SHUTDOWN_TIMEOUT
 	ListenerAppName    string        // FRESHPLAN_LISTENER_APPLICATION_NAME
 	EventRetention     time.Duration // FRESHPLAN_EVENT_RETENTION
+	PublicURL          string        // FRESHPLAN_PUBLIC_URL: the service's URL as mail recipients reach it
+	// UnsubscribeSecret (FRESHPLAN_UNSUBSCRIBE_SECRET) signs the unsubscribe
+	// links of mails; at least 32 bytes. With dev auth it defaults to the
+	// dev token secret.
+	UnsubscribeSecret string
 	// AllowUnauthenticatedPublisher is freshplan.security.allow-unauthenticated-publisher
 	// (FRESHPLAN_SECURITY_ALLOW_UNAUTHENTICATED_PUBLISHER): tests only.
 	AllowUnauthenticatedPublisher bool
@@ -60,9 +65,11 @@ func FromEnv() (Config, error) {
 		MaxConns:        20,
 		ListenerAppName: env("FRESHPLAN_LISTENER_APPLICATION_NAME", "freshplan-listener"),
 		EventRetention:  7 * 24 * time.Hour,
+		PublicURL:       strings.TrimSuffix(env("FRESHPLAN_PUBLIC_URL", "http://localhost:8080"), "/"),
 		Features:        Features{LeadWidget: true, CrossModuleEvents: true, Prometheus: true},
 	}
 	c.MigrateDatabaseURL = env("FRESHPLAN_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	c.UnsubscribeSecret = os.Getenv("FRESHPLAN_UNSUBSCRIBE_SECRET")
 	var errs []error
 	parse := func(name string, fn func(string) error) {
 		if v, ok := os.LookupEnv(name); ok {
@@ -101,6 +108,16 @@ func (c Config) UsesLocalDatabase() bool {
 	return true
 }
 
+// WithDevDefaults fills what development may leave unset once dev auth is
+// decided (flags may turn it on after FromEnv): the unsubscribe secret
+// defaults to the dev token secret.
+func (c Config) WithDevDefaults() Config {
+	if c.DevAuth && c.UnsubscribeSecret == "" {
+		c.UnsubscribeSecret = c.DevJWTSecret
+	}
+	return c
+}
+
 // Validate checks the rules of production: without dev auth the service
 // needs an OIDC issuer and audience, and never accepts dev tokens.
 func (c Config) Validate() error {
@@ -110,6 +127,9 @@ func (c Config) Validate() error {
 	}
 	if c.DevAuth && len(c.DevJWTSecret) < 32 {
 		errs = append(errs, errors.New("config: FRESHPLAN_DEV_JWT_SECRET must be at least 32 bytes"))
+	}
+	if len(c.UnsubscribeSecret) < 32 {
+		errs = append(errs, errors.New("config: FRESHPLAN_UNSUBSCRIBE_SECRET must be at least 32 bytes (it signs the unsubscribe links of mails)"))
 	}
 	if c.AllowUnauthenticatedPublisher && !c.DevAuth {
 		errs = append(errs, errors.New("config: allow-unauthenticated-publisher is for tests only and refused in production"))
