@@ -1,0 +1,137 @@
+package mail_test
+
+import (
+	"log/slog"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/mail"
+	"github.com/freshplan/leads/internal/postgres/pgtest"
+)
+
+func sender(t *testing.T, s *smtpServer) *mail.SMTP {
+	t.Helper()
+	host, port, err := net.SplitHostPort(s.addr)
+	require.NoError(t, err)
+	p, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	return mail.NewSMTP(mail.SMTPConfig{Host: host, Port: p, From: "vertrieb@freshplan.example", Timeout: 10 * time.Second})
+}
+
+// queue writes a pending mail as the follow-up worker would.
+func queue(t *testing.T, db *pgtest.DB, messageID string, at time.Time) uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	db.Exec(t, `INSERT INTO mail_outbox (id, message_id, territory, recipient, subject, text_body, html_body, unsubscribe_url,
+		created_at, next_attempt_at) VALUES ($1, $2, 'DE', 'kueche@linde.example', 'Ihr Probierpaket', 'Guten Tag,',
+		'<p>Guten Tag,</p>', 'https://leads.example/unsubscribe?token=abc', $3, $3)`, id, messageID, at)
+	return id
+}
+
+// TestMailerRetriesAndSendsOnce: the SMTP server refuses twice, then
+// accepts; the mail arrives once, with its Message-ID and the one-click
+// unsubscribe headers, after the backoff, and is recorded SENT.
+func TestMailerRetriesAndSendsOnce(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := t.Context()
+	srv := newSMTPServer(t)
+	srv.fail = 2
+	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	cfg := mail.DefaultConfig()
+	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, func() time.Time { return clock },
+		slog.New(slog.DiscardHandler))
+	id := queue(t, db, "<followup.T3.1@leads.freshplan>", clock)
+
+	n, err := m.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	n, err = m.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "not due again before its backoff")
+	clock = clock.Add(30 * time.Second)
+	_, err = m.RunOnce(ctx) // second refusal
+	require.NoError(t, err)
+	clock = clock.Add(59 * time.Second)
+	n, err = m.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "the second backoff is a minute")
+	clock = clock.Add(time.Second)
+	_, err = m.RunOnce(ctx)
+	require.NoError(t, err)
+	_, err = m.RunOnce(ctx)
+	require.NoError(t, err)
+
+	got := srv.received()
+	require.Len(t, got, 1)
+	require.Equal(t, 3, srv.attempts)
+	h := got[0].Msg.Header
+	require.Equal(t, "<followup.T3.1@leads.freshplan>", h.Get("Message-ID"))
+	require.Equal(t, "<https://leads.example/unsubscribe?token=abc>", h.Get("List-Unsubscribe"))
+	require.Equal(t, "List-Unsubscribe=One-Click", h.Get("List-Unsubscribe-Post"))
+	require.Equal(t, "Ihr Probierpaket", h.Get("Subject"))
+	require.Equal(t, []string{"kueche@linde.example"}, got[0].To)
+	require.Contains(t, h.Get("Content-Type"), "multipart/alternative")
+
+	var state string
+	var attempts int
+	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT state, attempts FROM mail_outbox WHERE id = $1`, id).Scan(&state, &attempts))
+	require.Equal(t, "SENT", state)
+	require.Equal(t, 3, attempts)
+}
+
+// TestMailerGivesUpAfterMaxAttempts: a relay that never accepts makes the
+// mail FAILED with its error after the last attempt.
+func TestMailerGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := t.Context()
+	srv := newSMTPServer(t)
+	srv.fail = 1000
+	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	cfg := mail.DefaultConfig()
+	cfg.MaxAttempts = 3
+	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, func() time.Time { return clock },
+		slog.New(slog.DiscardHandler))
+	id := queue(t, db, "<followup.T7.2@leads.freshplan>", clock)
+	for range 3 {
+		_, err := m.RunOnce(ctx)
+		require.NoError(t, err)
+		clock = clock.Add(time.Hour)
+	}
+	var state, cause string
+	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT state, last_error FROM mail_outbox WHERE id = $1`, id).Scan(&state, &cause))
+	require.Equal(t, "FAILED", state)
+	require.Contains(t, cause, "try again later")
+	require.Equal(t, 3, srv.attempts)
+	require.Empty(t, srv.received())
+}
+
+// TestLapsedLeaseIsTakenOver: a mailer that claimed a mail and died leaves
+// it claimed; another takes it over once the lease lapses, not before.
+func TestLapsedLeaseIsTakenOver(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := t.Context()
+	srv := newSMTPServer(t)
+	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	outbox := mail.NewOutbox(db.AppPool(t))
+	queue(t, db, "<followup.T3.3@leads.freshplan>", clock)
+	claimed, err := outbox.Claim(ctx, clock, 2*time.Minute, 10) // the replica that dies
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	m := mail.NewMailer(outbox, sender(t, srv), mail.DefaultConfig(), func() time.Time { return clock }, slog.New(slog.DiscardHandler))
+	n, err := m.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "claimed by another")
+	clock = clock.Add(2*time.Minute + time.Second)
+	n, err = m.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Len(t, srv.received(), 1)
+}
