@@ -21,6 +21,7 @@ import (
 	"github.com/freshplan/leads/internal/httpapi"
 	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/mail"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
 	"github.com/freshplan/leads/internal/territory"
@@ -70,10 +71,18 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		followup.Links{BaseURL: cfg.PublicURL, Secret: []byte(cfg.UnsubscribeSecret)}))
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
 		postgres.XactAgeProbe(pool, metrics))
+	sender, sink := mailSender(cfg, log)
+	var mailer *mail.Mailer
+	if sender != nil {
+		mailer = mail.NewMailer(mail.NewOutbox(pool), sender, mail.DefaultConfig(), now, log)
+	}
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),
 		Idempotency: idem, Verifier: verifier, DB: pool, Log: log, OpenAPI: api.OpenAPI}
 	if cfg.Features.Prometheus {
 		deps.Metrics = metrics
+	}
+	if sink != nil {
+		deps.DevMail = sink
 	}
 	var started atomic.Bool
 	background := func(ctx context.Context) {
@@ -82,6 +91,9 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		go collector.Run(ctx)
 		go event.RunRetention(ctx, pool, cfg.EventRetention, time.Hour, now, log)
 		go idem.RunCleanup(ctx, 10*time.Minute, log)
+		if mailer != nil {
+			go mailer.Run(ctx)
+		}
 		if err := jobs.Start(ctx); err != nil {
 			log.Error("river: start", "error", err)
 			return
@@ -99,4 +111,20 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		system.Close()
 	}
 	return &service{handler: httpapi.New(deps), leads: leads, background: background, close: closeJobs}, nil
+}
+
+// mailSender is how mails leave: the SMTP relay of the Config; without
+// one, with dev auth, the sink of /dev/mail; else none, and mails wait in
+// the outbox for a relay to be configured.
+func mailSender(cfg config.Config, log *slog.Logger) (mail.Sender, *mail.Sink) {
+	switch {
+	case cfg.SMTP.Host != "":
+		return mail.NewSMTP(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, From: cfg.SMTP.From,
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, StartTLS: cfg.SMTP.StartTLS, Timeout: 30 * time.Second}), nil
+	case cfg.DevAuth:
+		sink := mail.NewSink()
+		return sink, sink
+	}
+	log.Warn("no SMTP relay configured (FRESHPLAN_SMTP_HOST): follow-up mails wait in the mail outbox")
+	return nil, nil
 }

@@ -39,10 +39,22 @@ type Config struct {
 	// links of mails; at least 32 bytes. With dev auth it defaults to the
 	// dev token secret.
 	UnsubscribeSecret string
+	// SMTP is the relay follow-up mails go through (FRESHPLAN_SMTP_HOST,
+	// _PORT, _FROM, _USERNAME, _PASSWORD, _STARTTLS). Without a host, dev
+	// auth keeps mails in a sink shown at /dev/mail; production leaves them
+	// waiting in the mail outbox.
+	SMTP SMTP
 	// AllowUnauthenticatedPublisher is freshplan.security.allow-unauthenticated-publisher
 	// (FRESHPLAN_SECURITY_ALLOW_UNAUTHENTICATED_PUBLISHER): tests only.
 	AllowUnauthenticatedPublisher bool
 	Features                      Features
+}
+
+// SMTP is the mail relay.
+type SMTP struct {
+	Host, From, Username, Password string
+	Port                           int
+	StartTLS                       bool
 }
 
 // DefaultDevSecret signs development tokens when no secret is configured.
@@ -70,6 +82,9 @@ func FromEnv() (Config, error) {
 	}
 	c.MigrateDatabaseURL = env("FRESHPLAN_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.UnsubscribeSecret = os.Getenv("FRESHPLAN_UNSUBSCRIBE_SECRET")
+	c.SMTP = SMTP{Host: os.Getenv("FRESHPLAN_SMTP_HOST"), Port: 587,
+		From:     env("FRESHPLAN_SMTP_FROM", "FreshPlan Vertrieb <vertrieb@freshplan.example>"),
+		Username: os.Getenv("FRESHPLAN_SMTP_USERNAME"), Password: os.Getenv("FRESHPLAN_SMTP_PASSWORD")}
 	var errs []error
 	parse := func(name string, fn func(string) error) {
 		if v, ok := os.LookupEnv(name); ok {
@@ -79,6 +94,15 @@ func FromEnv() (Config, error) {
 		}
 	}
 	parse("FRESHPLAN_DEV_AUTH", boolInto(&c.DevAuth))
+	parse("FRESHPLAN_SMTP_STARTTLS", boolInto(&c.SMTP.StartTLS))
+	parse("FRESHPLAN_SMTP_PORT", func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err == nil && (n < 1 || n > 65535) {
+			err = errors.New("not a port")
+		}
+		c.SMTP.Port = n
+		return err
+	})
 	parse("FRESHPLAN_TOKEN_LEEWAY", durationInto(&c.TokenLeeway))
 	parse("FRESHPLAN_SHUTDOWN_TIMEOUT", durationInto(&c.ShutdownTimeout))
 	parse("FRESHPLAN_EVENT_RETENTION", durationInto(&c.EventRetention))

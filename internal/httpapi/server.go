@@ -30,6 +30,9 @@ type Deps struct {
 	DB          Pinger
 	Log         *slog.Logger
 	OpenAPI     []byte
+	// DevMail, with dev auth and no SMTP relay, serves /dev/mail and
+	// /dev/mail.json; nil: no such pages.
+	DevMail DevMail
 }
 
 // EventHealth reports the event listener for readiness.
@@ -53,12 +56,13 @@ type server struct {
 	db       Pinger
 	log      *slog.Logger
 	openapi  []byte
+	devMail  DevMail
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	s := &server{metrics: d.Metrics, events: d.Events, feed: d.Feed, leads: d.Leads, users: d.Users, idem: d.Idempotency,
-		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI}
+		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI, devMail: d.DevMail}
 	mux := http.NewServeMux()
 	api := func(pattern string, h handlerFunc) { mux.HandleFunc(pattern, s.authenticate(s.handle(h))) }
 	change := func(pattern string, h handlerFunc) {
@@ -78,6 +82,10 @@ func New(d Deps) http.Handler {
 		metrics := promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})
 		mux.Handle("GET /q/metrics", metrics)
 		mux.Handle("GET /metrics", metrics)
+	}
+	if s.devMail != nil {
+		mux.HandleFunc("GET /dev/mail", s.devMailHTML)
+		mux.HandleFunc("GET /dev/mail.json", s.devMailJSON)
 	}
 	mux.HandleFunc("GET /q/health/live", s.live)
 	mux.HandleFunc("GET /q/health/ready", s.ready)
