@@ -41,25 +41,31 @@ func NewScheduler(client *river.Client[pgx.Tx], territories *territory.Registry)
 	return &Scheduler{river: client, territories: territories}
 }
 
-// Begin is the scheduler's part in a command: only a create schedules.
+// Begin is the scheduler's part in a command: a create schedules the
+// follow-ups, a backdating moves those that have not run.
 func (s *Scheduler) Begin(_ context.Context, _ pgx.Tx, command string) (lead.TxStep, error) {
-	if command != lead.CommandCreate {
-		return nil, nil
+	switch command {
+	case lead.CommandCreate:
+		return scheduleStep{s.Schedule}, nil
+	case lead.CommandBackdate:
+		return scheduleStep{s.Reschedule}, nil
 	}
-	return scheduleStep{s}, nil
+	return nil, nil
 }
 
-type scheduleStep struct{ s *Scheduler }
+type scheduleStep struct {
+	run func(ctx context.Context, tx pgx.Tx, l *lead.Lead) error
+}
 
 func (st scheduleStep) Done(ctx context.Context, tx pgx.Tx, result any) error {
 	l, ok := result.(*lead.Lead)
 	if !ok {
-		return fmt.Errorf("followup: create returned %T", result)
+		return fmt.Errorf("followup: command returned %T", result)
 	}
-	return st.s.Schedule(ctx, tx, l)
+	return st.run(ctx, tx, l)
 }
 
-// Failed: a create that failed registered no lead, so nothing is due.
+// Failed: a command that failed changed no lead, so nothing moves.
 func (scheduleStep) Failed(context.Context, pgx.Tx, error) error { return nil }
 
 // Schedule inserts l's follow-up records and their River jobs in tx, due
@@ -92,6 +98,60 @@ func (s *Scheduler) Schedule(ctx context.Context, tx pgx.Tx, l *lead.Lead) error
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("followup: record: %w", err)
+	}
+	return nil
+}
+
+// Reschedule moves l's follow-ups that have not run to the due times of
+// its registration date: each one's job is cancelled and a new one
+// inserted (River has no call that moves a job; a cancelled job no longer
+// holds its uniqueness). A due time in the past runs at once; follow-ups
+// already sent or skipped stay as they are.
+func (s *Scheduler) Reschedule(ctx context.Context, tx pgx.Tx, l *lead.Lead) error {
+	t, ok := s.territories.Get(l.Territory)
+	if !ok {
+		return fmt.Errorf("followup: unknown territory %q", l.Territory)
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return fmt.Errorf("followup: time zone of %s: %w", t.Code, err)
+	}
+	rows, err := tx.Query(ctx, `SELECT kind, due_at, job_id FROM follow_up WHERE lead_id = $1 AND state = 'SCHEDULED'
+		ORDER BY kind FOR UPDATE`, l.ID)
+	if err != nil {
+		return fmt.Errorf("followup: reschedule: %w", err)
+	}
+	type pending struct {
+		kind  Kind
+		due   time.Time
+		jobID *int64
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pending, error) {
+		var p pending
+		err := r.Scan(&p.kind, &p.due, &p.jobID)
+		return p, err
+	})
+	if err != nil {
+		return fmt.Errorf("followup: reschedule: %w", err)
+	}
+	for _, p := range list {
+		due := DueAt(p.kind, l.RegisteredAt, loc)
+		if due.Equal(p.due) {
+			continue
+		}
+		if p.jobID != nil {
+			if _, err := s.river.JobCancelTx(ctx, tx, *p.jobID); err != nil {
+				return fmt.Errorf("followup: cancel job %d: %w", *p.jobID, err)
+			}
+		}
+		job, err := s.river.InsertTx(ctx, tx, JobArgs{LeadID: l.ID, FollowUp: p.kind}, &river.InsertOpts{ScheduledAt: due})
+		if err != nil {
+			return fmt.Errorf("followup: reschedule: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE follow_up SET due_at = $3, job_id = $4 WHERE lead_id = $1 AND kind = $2`,
+			l.ID, string(p.kind), due, job.Job.ID); err != nil {
+			return fmt.Errorf("followup: reschedule: %w", err)
+		}
 	}
 	return nil
 }

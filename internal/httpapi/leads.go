@@ -139,6 +139,28 @@ func (s *server) updateLead(w http.ResponseWriter, r *http.Request) (reply, erro
 	return render(l), nil
 }
 
+func (s *server) backdateLead(w http.ResponseWriter, r *http.Request) (reply, error) {
+	id, version, err := leadAndVersion(r)
+	if err != nil {
+		return reply{}, err
+	}
+	if version == lead.AnyVersion {
+		return reply{}, newProblem(http.StatusPreconditionFailed, "precondition-failed", "Precondition failed",
+			"A registration date changes only at a known version: send the lead's ETag, like \"3\", not *.")
+	}
+	var in lead.BackdateInput
+	if err := decode(w, r, &in); err != nil {
+		return reply{}, err
+	}
+	render := leadReply(http.StatusOK)
+	s.bindClaim(r, render)
+	l, err := s.leads.Backdate(r.Context(), principal(r), id, version, in)
+	if err != nil {
+		return reply{}, err
+	}
+	return render(l), nil
+}
+
 func (s *server) deleteLead(w http.ResponseWriter, r *http.Request) (reply, error) {
 	id, version, err := leadAndVersion(r)
 	if err != nil {

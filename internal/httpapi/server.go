@@ -74,6 +74,7 @@ func New(d Deps) http.Handler {
 	api("GET /api/leads/{id}", s.getLead)
 	change("PATCH /api/leads/{id}", s.updateLead)
 	change("DELETE /api/leads/{id}", s.deleteLead)
+	change("PUT /api/leads/{id}/registered-at", s.backdateLead)
 	change("POST /api/leads/{id}/activities", s.addActivity)
 	api("GET /api/leads/{id}/activities", s.listActivities)
 	api("GET /api/territories", s.territories)

@@ -144,6 +144,7 @@ var updateColumns = []struct {
 	{"reminder_sent_at", func(l *Lead) any { return l.ReminderSentAt }},
 	{"grace_period_start_at", func(l *Lead) any { return l.GracePeriodStartAt }},
 	{"expired_at", func(l *Lead) any { return l.ExpiredAt }},
+	{"registered_at", func(l *Lead) any { return l.RegisteredAt }},
 	{"last_follow_up_at", func(l *Lead) any { return l.LastFollowUpAt }},
 	{"follow_up_count", func(l *Lead) any { return l.FollowUpCount }},
 	{"t3_follow_up_sent_at", func(l *Lead) any { return l.T3FollowUpSentAt }},

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/postgres"
+	"github.com/freshplan/leads/internal/postgres/pgtest"
+)
+
+// TestBackdatingSendsTheDueFollowUpsOnce runs the wired service (River,
+// the worker, the mailer with the dev sink) as the login role: a lead
+// backdated by 8 days through the API gets both follow-up mails within
+// seconds; backdating it again sends nothing more.
+func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
+	db := pgtest.New(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cfg := config.Config{DatabaseURL: db.AppURL, DevAuth: true, DevJWTSecret: "a-test-secret-of-at-least-32-bytes!!",
+		PublicURL: "https://leads.example", ShutdownTimeout: 10 * time.Second}.WithDevDefaults()
+	pool, err := postgres.Open(ctx, db.AppURL, 8)
+	require.NoError(t, err)
+	defer pool.Close()
+	svc, err := wire(ctx, cfg, pool, auth.DevVerifier{Secret: []byte(cfg.DevJWTSecret)}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer svc.close()
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	svc.background(bg)
+	srv := httptest.NewServer(svc.handler)
+	defer srv.Close()
+	tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue("manager.de", []string{"MANAGER"}, []string{"DE"},
+		"manager.de", "", time.Hour)
+	require.NoError(t, err)
+	call := func(method, path string, body any, header ...string) (int, []byte) {
+		t.Helper()
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, bytes.NewReader(b))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		out, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res.StatusCode, out
+	}
+
+	status, body := call("POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde", "email": "kueche@linde.example",
+		"emailConsent": true, "businessType": "HOTEL"})
+	require.Equal(t, http.StatusCreated, status, string(body))
+	var l struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &l))
+	backdate := map[string]any{"registeredAt": time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339),
+		"reason": "Messekontakt, auf Papier erfasst"}
+	status, body = call("PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"1"`)
+	require.Equal(t, http.StatusOK, status, string(body))
+
+	mails := func() []struct{ Subject, Recipient string } {
+		_, body := call("GET", "/dev/mail.json", nil)
+		var out struct {
+			Data []struct{ Subject, Recipient string } `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(body, &out))
+		return out.Data
+	}
+	// Wait for the durable outcome: both mails recorded SENT.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for sent := 0; sent < 2; {
+		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE lead_id = $1 AND state = 'SENT'`,
+			l.ID).Scan(&sent))
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("the follow-ups were not sent: %v", mails())
+		}
+	}
+	got := mails()
+	require.Len(t, got, 2)
+	for _, m := range got {
+		require.Equal(t, "kueche@linde.example", m.Recipient)
+	}
+
+	counts := func() []int {
+		var jobs, outbox int
+		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM river_job WHERE args->>'leadId' = $1),
+			(SELECT count(*) FROM mail_outbox WHERE lead_id = $1::uuid)`, l.ID).Scan(&jobs, &outbox))
+		return []int{jobs, outbox}
+	}
+	before := counts()
+	backdate["registeredAt"] = time.Now().Add(-9 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	status, body = call("PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"*"`)
+	require.Equal(t, http.StatusPreconditionFailed, status, string(body))
+	_, body = call("GET", "/api/leads/"+l.ID, nil)
+	var now struct {
+		Version       int `json:"version"`
+		FollowUpCount int `json:"followUpCount"`
+	}
+	require.NoError(t, json.Unmarshal(body, &now))
+	require.Equal(t, 2, now.FollowUpCount)
+	status, body = call("PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", fmt.Sprintf(`"%d"`, now.Version))
+	require.Equal(t, http.StatusOK, status, string(body))
+	require.Equal(t, before, counts(), "nothing is scheduled or written again")
+	require.Equal(t, 2, before[1])
+}
