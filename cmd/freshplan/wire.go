@@ -77,7 +77,8 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		mailer = mail.NewMailer(mail.NewOutbox(pool), sender, mail.DefaultConfig(), now, log)
 	}
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),
-		Idempotency: idem, Verifier: verifier, DB: pool, Log: log, OpenAPI: api.OpenAPI}
+		Idempotency: idem, Verifier: verifier, DB: pool, Log: log, OpenAPI: api.OpenAPI,
+		UnsubscribeSecret: []byte(cfg.UnsubscribeSecret)}
 	if cfg.Features.Prometheus {
 		deps.Metrics = metrics
 	}

@@ -18,8 +18,16 @@ func UnsubscribeToken(secret []byte, leadID uuid.UUID) string {
 	return base64.RawURLEncoding.EncodeToString(append(leadID[:], sign(secret, leadID)...))
 }
 
-// ParseUnsubscribeToken returns the lead a token was signed for.
+// minSecret is the shortest secret tokens are accepted with: a short or
+// missing one would let anyone sign them.
+const minSecret = 32
+
+// ParseUnsubscribeToken returns the lead a token was signed for; with a
+// secret shorter than 32 bytes no token is valid.
 func ParseUnsubscribeToken(secret []byte, token string) (uuid.UUID, error) {
+	if len(secret) < minSecret {
+		return uuid.Nil, ErrBadToken
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(raw) != 16+sha256.Size {
 		return uuid.Nil, ErrBadToken

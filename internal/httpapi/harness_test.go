@@ -45,6 +45,8 @@ var contract struct {
 // is validated against it, so the contract cannot drift from the code.
 func openAPIRouter(t testing.TB) routers.Router {
 	contract.once.Do(func() {
+		// Pages (unsubscribe) are validated as strings.
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(api.OpenAPI)
 		if err != nil {
@@ -113,6 +115,8 @@ func newEnv(t testing.TB) *env {
 		DB:          pool,
 		Log:         log,
 		OpenAPI:     api.OpenAPI,
+		// The unsubscribe links' secret.
+		UnsubscribeSecret: []byte(testSecret),
 	})
 	return e
 }

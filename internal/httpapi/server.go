@@ -33,6 +33,8 @@ type Deps struct {
 	// DevMail, with dev auth and no SMTP relay, serves /dev/mail and
 	// /dev/mail.json; nil: no such pages.
 	DevMail DevMail
+	// UnsubscribeSecret checks the signed tokens of /unsubscribe.
+	UnsubscribeSecret []byte
 }
 
 // EventHealth reports the event listener for readiness.
@@ -57,12 +59,15 @@ type server struct {
 	log      *slog.Logger
 	openapi  []byte
 	devMail  DevMail
+	// unsubscribeSecret checks the tokens of the unsubscribe links.
+	unsubscribeSecret []byte
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	s := &server{metrics: d.Metrics, events: d.Events, feed: d.Feed, leads: d.Leads, users: d.Users, idem: d.Idempotency,
-		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI, devMail: d.DevMail}
+		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI, devMail: d.DevMail,
+		unsubscribeSecret: d.UnsubscribeSecret}
 	mux := http.NewServeMux()
 	api := func(pattern string, h handlerFunc) { mux.HandleFunc(pattern, s.authenticate(s.handle(h))) }
 	change := func(pattern string, h handlerFunc) {
@@ -84,6 +89,8 @@ func New(d Deps) http.Handler {
 		mux.Handle("GET /q/metrics", metrics)
 		mux.Handle("GET /metrics", metrics)
 	}
+	mux.HandleFunc("GET /unsubscribe", s.unsubscribeForm)
+	mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
 	if s.devMail != nil {
 		mux.HandleFunc("GET /dev/mail", s.devMailHTML)
 		mux.HandleFunc("GET /dev/mail.json", s.devMailJSON)
