@@ -68,13 +68,13 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	leads := lead.NewService(lead.Deps{Pool: pool, Publisher: pub, Metrics: metrics, Territories: territories,
 		Hooks: []lead.TxHook{idempotency.NewHook(now), followup.NewScheduler(jobs, territories)}, Now: now, Log: log})
 	river.AddWorker(workers, followup.NewWorker(leads, territories,
-		followup.Links{BaseURL: cfg.PublicURL, Secret: []byte(cfg.UnsubscribeSecret)}))
+		followup.Links{BaseURL: cfg.PublicURL, Secret: []byte(cfg.UnsubscribeSecret)}, metrics))
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
-		postgres.XactAgeProbe(pool, metrics))
+		postgres.XactAgeProbe(pool, metrics), followup.QueueProbe(pool, metrics))
 	sender, sink := mailSender(cfg, log)
 	var mailer *mail.Mailer
 	if sender != nil {
-		mailer = mail.NewMailer(mail.NewOutbox(pool), sender, mail.DefaultConfig(), now, log)
+		mailer = mail.NewMailer(mail.NewOutbox(pool), sender, mail.DefaultConfig(), metrics, now, log)
 	}
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),
 		Idempotency: idem, Verifier: verifier, DB: pool, Log: log, OpenAPI: api.OpenAPI,

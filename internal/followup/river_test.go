@@ -48,7 +48,7 @@ func TestRiverRunsDueFollowUps(t *testing.T) {
 	leads := lead.NewService(lead.Deps{Pool: pool, Publisher: event.NewPublisher(pgnotify.NewRelay(pool), m, quiet, false, now),
 		Metrics: m, Territories: territories, Hooks: []lead.TxHook{followup.NewScheduler(client, territories)}, Now: now, Log: quiet})
 	river.AddWorker(workers, followup.NewWorker(leads, territories, followup.Links{BaseURL: "https://leads.example",
-		Secret: []byte("0123456789abcdef0123456789abcdef")}))
+		Secret: []byte("0123456789abcdef0123456789abcdef")}, m))
 
 	completed, stop := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
 	defer stop()

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/territory"
 )
 
@@ -22,6 +23,7 @@ type Worker struct {
 	leads       *lead.Service
 	territories *territory.Registry
 	links       Links
+	metrics     *metric.Set
 }
 
 // Links make the unsubscribe link of a mail.
@@ -35,18 +37,31 @@ func (l Links) unsubscribe(leadID uuid.UUID) string {
 }
 
 // NewWorker returns the follow-up worker.
-func NewWorker(leads *lead.Service, territories *territory.Registry, links Links) *Worker {
-	return &Worker{leads: leads, territories: territories, links: links}
+func NewWorker(leads *lead.Service, territories *territory.Registry, links Links, metrics *metric.Set) *Worker {
+	return &Worker{leads: leads, territories: territories, links: links, metrics: metrics}
 }
 
-// Work processes one follow-up.
+// Work processes one follow-up. A skip is counted here; a sent mail when
+// the mailer has delivered it.
 func (w *Worker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
 	k := job.Args.FollowUp
-	_, err := w.leads.ProcessFollowUp(ctx, job.Args.LeadID, string(k), w.decide(k))
+	start := time.Now()
+	var territory string
+	d, err := w.leads.ProcessFollowUp(ctx, job.Args.LeadID, string(k), func(ctx context.Context, tx pgx.Tx, l *lead.Lead, now time.Time) (lead.FollowUpDecision, error) {
+		territory = l.Territory
+		return w.decide(k)(ctx, tx, l, now)
+	})
 	if errors.Is(err, lead.ErrFollowUpDone) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	w.metrics.FollowUpBatchDuration.WithLabelValues(string(k)).Observe(float64(time.Since(start).Microseconds()) / 1000)
+	if d.Skip != "" {
+		w.metrics.FollowUpSent.WithLabelValues(string(k), territory, "skipped").Inc()
+	}
+	return nil
 }
 
 // MessageID is the Message-ID of a lead's follow-up mail: the same
@@ -92,9 +107,9 @@ func (w *Worker) queueMail(ctx context.Context, tx pgx.Tx, k Kind, l *lead.Lead,
 		return err
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO mail_outbox (id, message_id, lead_id, territory, recipient, subject, text_body, html_body,
-		unsubscribe_url, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		uuid.New(), MessageID(l.ID, k), l.ID, l.Territory, *l.Email, m.Subject, m.Text, m.HTML, link, now)
+	b.Queue(`INSERT INTO mail_outbox (id, message_id, lead_id, territory, kind, recipient, subject, text_body, html_body,
+		unsubscribe_url, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+		uuid.New(), MessageID(l.ID, k), l.ID, l.Territory, string(k), *l.Email, m.Subject, m.Text, m.HTML, link, now)
 	b.Queue(`UPDATE follow_up SET state = 'SENT', processed_at = $3 WHERE lead_id = $1 AND kind = $2`, l.ID, string(k), now)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("followup: queue mail: %w", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
@@ -21,7 +22,8 @@ import (
 )
 
 type workerEnv struct {
-	db     *pgtest.DB
+	db      *pgtest.DB
+	metrics *metric.Set
 	leads  *lead.Service
 	worker *followup.Worker
 	clock  *time.Time
@@ -43,8 +45,8 @@ func newWorkerEnv(t *testing.T) *workerEnv {
 	m := metric.New()
 	leads := lead.NewService(lead.Deps{Pool: pool, Publisher: event.NewPublisher(pgnotify.NewRelay(pool), m, quiet, false, now),
 		Metrics: m, Territories: territories, Hooks: []lead.TxHook{followup.NewScheduler(client, territories)}, Now: now, Log: quiet})
-	w := followup.NewWorker(leads, territories, followup.Links{BaseURL: "https://leads.example", Secret: []byte("0123456789abcdef0123456789abcdef")})
-	return &workerEnv{db: db, leads: leads, worker: w, clock: &clock}
+	w := followup.NewWorker(leads, territories, followup.Links{BaseURL: "https://leads.example", Secret: []byte("0123456789abcdef0123456789abcdef")}, m)
+	return &workerEnv{db: db, metrics: m, leads: leads, worker: w, clock: &clock}
 }
 
 func (e *workerEnv) work(t *testing.T, id uuid.UUID, k followup.Kind) {
@@ -119,6 +121,8 @@ func TestWorkerRecordsASkipWithItsReason(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, l.Version, got.Version, "a skip writes nothing to the lead")
 	require.Zero(t, got.FollowUpCount)
+	require.Equal(t, 1.0, testutil.ToFloat64(e.metrics.FollowUpSent.WithLabelValues("T7", "DE", "skipped")))
+	require.Equal(t, 1, testutil.CollectAndCount(e.metrics.FollowUpBatchDuration))
 }
 
 func TestUnsubscribeTokens(t *testing.T) {
@@ -135,4 +139,25 @@ func TestUnsubscribeTokens(t *testing.T) {
 		_, err := followup.ParseUnsubscribeToken(secret, bad)
 		require.ErrorIs(t, err, followup.ErrBadToken, bad)
 	}
+}
+
+// TestQueueProbeCountsDueFollowUps: the gauge shows the follow-ups due and
+// not processed, per type, and drops as they are processed.
+func TestQueueProbeCountsDueFollowUps(t *testing.T) {
+	t.Parallel()
+	e := newWorkerEnv(t)
+	ctx := t.Context()
+	*e.clock = time.Now().Add(-10 * 24 * time.Hour) // both follow-ups are due by now
+	email, yes := "kueche@linde.example", true
+	l, err := e.leads.Create(ctx, anna, lead.CreateInput{CompanyName: "Gasthaus Linde", Email: &email, EmailConsent: &yes})
+	require.NoError(t, err)
+	probe := followup.QueueProbe(e.db.AppPool(t), e.metrics)
+	gauge := func(kind, state string) float64 {
+		return testutil.ToFloat64(e.metrics.FollowUpQueueSize.WithLabelValues(kind, state))
+	}
+	require.NoError(t, probe(ctx))
+	require.Equal(t, []float64{1, 1, 0}, []float64{gauge("T3", "pending"), gauge("T7", "pending"), gauge("T3", "processing")})
+	e.work(t, l.ID, followup.T3)
+	require.NoError(t, probe(ctx))
+	require.Equal(t, []float64{0, 1}, []float64{gauge("T3", "pending"), gauge("T7", "pending")})
 }

@@ -22,6 +22,7 @@ type Message struct {
 	MessageID      string // with angle brackets: <…@…>
 	LeadID         *uuid.UUID
 	Territory      string
+	Kind           string // what the mail is (T3, T7), for metric labels; may be empty
 	Recipient      string
 	Subject        string
 	Text, HTML     string

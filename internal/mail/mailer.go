@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/freshplan/leads/internal/metric"
 )
 
 // Config tunes the mailer.
@@ -25,16 +27,24 @@ func DefaultConfig() Config {
 
 // Mailer delivers the outbox.
 type Mailer struct {
-	outbox *Outbox
-	sender Sender
-	cfg    Config
-	now    func() time.Time
-	log    *slog.Logger
+	outbox  *Outbox
+	sender  Sender
+	cfg     Config
+	metrics *metric.Set
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // NewMailer returns a mailer delivering outbox through sender.
-func NewMailer(outbox *Outbox, sender Sender, cfg Config, now func() time.Time, log *slog.Logger) *Mailer {
-	return &Mailer{outbox: outbox, sender: sender, cfg: cfg, now: now, log: log}
+func NewMailer(outbox *Outbox, sender Sender, cfg Config, metrics *metric.Set, now func() time.Time, log *slog.Logger) *Mailer {
+	return &Mailer{outbox: outbox, sender: sender, cfg: cfg, metrics: metrics, now: now, log: log}
+}
+
+// count counts a follow-up mail's final outcome.
+func (m *Mailer) count(msg Message, result string) {
+	if msg.Kind != "" {
+		m.metrics.FollowUpSent.WithLabelValues(msg.Kind, msg.Territory, result).Inc()
+	}
 }
 
 // Run delivers until ctx ends.
@@ -81,10 +91,18 @@ func (m *Mailer) deliver(ctx context.Context, msg Message) error {
 	switch {
 	case err == nil:
 		m.log.InfoContext(ctx, "mail sent", "mail_id", msg.ID, "attempt", msg.Attempts)
-		return m.outbox.Sent(ctx, msg.ID, m.now())
+		if err := m.outbox.Sent(ctx, msg.ID, m.now()); err != nil {
+			return err
+		}
+		m.count(msg, "success")
+		return nil
 	case msg.Attempts >= m.cfg.MaxAttempts:
 		m.log.WarnContext(ctx, "mail failed", "mail_id", msg.ID, "attempt", msg.Attempts, "error", err)
-		return m.outbox.Failed(ctx, msg.ID, err.Error())
+		if err := m.outbox.Failed(ctx, msg.ID, err.Error()); err != nil {
+			return err
+		}
+		m.count(msg, "failure")
+		return nil
 	}
 	m.log.InfoContext(ctx, "mail delivery failed, will retry", "mail_id", msg.ID, "attempt", msg.Attempts, "error", err)
 	return m.outbox.Retry(ctx, msg.ID, m.now().Add(m.cfg.Backoff(msg.Attempts)), err.Error())

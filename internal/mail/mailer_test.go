@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/freshplan/leads/internal/mail"
+	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
@@ -27,9 +29,9 @@ func sender(t *testing.T, s *smtpServer) *mail.SMTP {
 func queue(t *testing.T, db *pgtest.DB, messageID string, at time.Time) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
-	db.Exec(t, `INSERT INTO mail_outbox (id, message_id, territory, recipient, subject, text_body, html_body, unsubscribe_url,
-		created_at, next_attempt_at) VALUES ($1, $2, 'DE', 'kueche@linde.example', 'Ihr Probierpaket', 'Guten Tag,',
-		'<p>Guten Tag,</p>', 'https://leads.example/unsubscribe?token=abc', $3, $3)`, id, messageID, at)
+	db.Exec(t, `INSERT INTO mail_outbox (id, message_id, territory, kind, recipient, subject, text_body, html_body,
+		unsubscribe_url, created_at, next_attempt_at) VALUES ($1, $2, 'DE', 'T3', 'kueche@linde.example', 'Ihr Probierpaket',
+		'Guten Tag,', '<p>Guten Tag,</p>', 'https://leads.example/unsubscribe?token=abc', $3, $3)`, id, messageID, at)
 	return id
 }
 
@@ -44,7 +46,8 @@ func TestMailerRetriesAndSendsOnce(t *testing.T) {
 	srv.fail = 2
 	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	cfg := mail.DefaultConfig()
-	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, func() time.Time { return clock },
+	metrics := metric.New()
+	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, metrics, func() time.Time { return clock },
 		slog.New(slog.DiscardHandler))
 	id := queue(t, db, "<followup.T3.1@leads.freshplan>", clock)
 
@@ -83,6 +86,8 @@ func TestMailerRetriesAndSendsOnce(t *testing.T) {
 	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT state, attempts FROM mail_outbox WHERE id = $1`, id).Scan(&state, &attempts))
 	require.Equal(t, "SENT", state)
 	require.Equal(t, 3, attempts)
+	require.Equal(t, 1.0, testutil.ToFloat64(metrics.FollowUpSent.WithLabelValues("T3", "DE", "success")),
+		"counted once, when delivered")
 }
 
 // TestMailerGivesUpAfterMaxAttempts: a relay that never accepts makes the
@@ -96,7 +101,7 @@ func TestMailerGivesUpAfterMaxAttempts(t *testing.T) {
 	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	cfg := mail.DefaultConfig()
 	cfg.MaxAttempts = 3
-	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, func() time.Time { return clock },
+	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, metric.New(), func() time.Time { return clock },
 		slog.New(slog.DiscardHandler))
 	id := queue(t, db, "<followup.T7.2@leads.freshplan>", clock)
 	for range 3 {
@@ -125,7 +130,7 @@ func TestLapsedLeaseIsTakenOver(t *testing.T) {
 	claimed, err := outbox.Claim(ctx, clock, 2*time.Minute, 10) // the replica that dies
 	require.NoError(t, err)
 	require.Len(t, claimed, 1)
-	m := mail.NewMailer(outbox, sender(t, srv), mail.DefaultConfig(), func() time.Time { return clock }, slog.New(slog.DiscardHandler))
+	m := mail.NewMailer(outbox, sender(t, srv), mail.DefaultConfig(), metric.New(), func() time.Time { return clock }, slog.New(slog.DiscardHandler))
 	n, err := m.RunOnce(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n, "claimed by another")

@@ -27,7 +27,7 @@ const claimSQL = `UPDATE mail_outbox m SET claimed_until = $2, attempts = m.atte
 	      AND (claimed_until IS NULL OR claimed_until < $1)
 	      ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) c
 	WHERE m.id = c.id
-	RETURNING m.id, m.message_id, m.lead_id, m.territory, m.recipient, m.subject, m.text_body, m.html_body,
+	RETURNING m.id, m.message_id, m.lead_id, m.territory, coalesce(m.kind, ''), m.recipient, m.subject, m.text_body, m.html_body,
 		coalesce(m.unsubscribe_url, ''), m.attempts, m.created_at`
 
 // Claim leases up to limit due mails until now + lease.
@@ -40,7 +40,7 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
 			var m Message
-			err := r.Scan(&m.ID, &m.MessageID, &m.LeadID, &m.Territory, &m.Recipient, &m.Subject, &m.Text, &m.HTML,
+			err := r.Scan(&m.ID, &m.MessageID, &m.LeadID, &m.Territory, &m.Kind, &m.Recipient, &m.Subject, &m.Text, &m.HTML,
 				&m.UnsubscribeURL, &m.Attempts, &m.CreatedAt)
 			return m, err
 		})

@@ -30,6 +30,10 @@ type Set struct {
 	IdempotencyRequests *prometheus.CounterVec // result: stored|not_stored|replayed|replay_hidden|mismatch|in_progress
 	LeadsConflicts      *prometheus.CounterVec // field
 	NormalizationErrors *prometheus.CounterVec // field
+
+	FollowUpSent          *prometheus.CounterVec   // type, territory, result: success|failure|skipped
+	FollowUpBatchDuration *prometheus.HistogramVec // type
+	FollowUpQueueSize     *prometheus.GaugeVec     // type, state: pending|processing
 }
 
 // New creates and registers the metrics.
@@ -79,9 +83,20 @@ func New() *Set {
 		NormalizationErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "normalization_errors_total", Help: "Values that could not be normalized (stored as given).",
 		}, []string{"field"}),
+		FollowUpSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leads_followup_sent_total", Help: "Follow-up mails delivered (success), given up (failure) or skipped, by type and territory.",
+		}, []string{"type", "territory", "result"}),
+		FollowUpBatchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "freshplan_followup_batch_duration_ms", Help: "Time to process one due follow-up, in ms.",
+			Buckets: LatencyBuckets,
+		}, []string{"type"}),
+		FollowUpQueueSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "freshplan_followup_queue_size", Help: "Follow-ups due and not yet processed (pending) or being processed (processing).",
+		}, []string{"type", "state"}),
 	}
 	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors, s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
 		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.OldestXactAge, s.HTTPDuration,
+		s.FollowUpSent, s.FollowUpBatchDuration, s.FollowUpQueueSize,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }
