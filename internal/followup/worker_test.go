@@ -24,9 +24,9 @@ import (
 type workerEnv struct {
 	db      *pgtest.DB
 	metrics *metric.Set
-	leads  *lead.Service
-	worker *followup.Worker
-	clock  *time.Time
+	leads   *lead.Service
+	worker  *followup.Worker
+	clock   *time.Time
 }
 
 // newWorkerEnv is the lead service with the scheduler, and the worker, as
