@@ -60,7 +60,8 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	workers := river.NewWorkers()
 	jobs, err := river.NewClient(riverpgxv5.New(system), &river.Config{Logger: log, Workers: workers,
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}})
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		PeriodicJobs: housekeeping(workers, pool, cfg.EventRetention, idem, now, log)})
 	if err != nil {
 		system.Close()
 		return nil, fmt.Errorf("wire: river: %w", err)
@@ -90,8 +91,6 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		go pub.RunRelay(ctx)
 		go func() { _ = bus.Run(ctx) }()
 		go collector.Run(ctx)
-		go event.RunRetention(ctx, pool, cfg.EventRetention, time.Hour, now, log)
-		go idem.RunCleanup(ctx, 10*time.Minute, log)
 		if mailer != nil {
 			go mailer.Run(ctx)
 		}

@@ -3,7 +3,6 @@ package event
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,25 +44,4 @@ func Retain(ctx context.Context, pool *pgxpool.Pool, keep time.Duration, now tim
 		return total, fmt.Errorf("event: retention of processed keys: %w", err)
 	}
 	return total, nil
-}
-
-// RunRetention applies Retain every interval until ctx ends; now is the clock.
-func RunRetention(ctx context.Context, pool *pgxpool.Pool, keep, every time.Duration, now func() time.Time, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n, err := Retain(ctx, pool, keep, now())
-		if err != nil {
-			log.WarnContext(ctx, "event retention failed", "error", err)
-			continue
-		}
-		if n > 0 {
-			log.InfoContext(ctx, "event retention", "deleted", n, "older_than", keep)
-		}
-	}
 }

@@ -36,7 +36,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -412,25 +411,13 @@ func cleanup(ctx context.Context, tx pgx.Tx, now time.Time) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// RunCleanup deletes expired keys every interval until ctx ends.
-func (s *Store) RunCleanup(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		var n int64
-		err := postgres.InTx(ctx, s.pool, auth.System(), func(tx pgx.Tx) (err error) {
-			n, err = cleanup(ctx, tx, s.now())
-			return err
-		})
-		if err != nil {
-			log.WarnContext(ctx, "idempotency cleanup failed", "error", err)
-		} else if n > 0 {
-			log.InfoContext(ctx, "idempotency cleanup", "deleted", n)
-		}
-	}
+// Cleanup deletes the expired keys; a River periodic job runs it, so one
+// replica does.
+func (s *Store) Cleanup(ctx context.Context) (int64, error) {
+	var n int64
+	err := postgres.InTx(ctx, s.pool, auth.System(), func(tx pgx.Tx) (err error) {
+		n, err = cleanup(ctx, tx, s.now())
+		return err
+	})
+	return n, err
 }
