@@ -2,8 +2,6 @@ package mail_test
 
 import (
 	"log/slog"
-	"net"
-	"strconv"
 	"testing"
 	"time"
 
@@ -12,17 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/freshplan/leads/internal/mail"
+	"github.com/freshplan/leads/internal/mail/mailtest"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
-func sender(t *testing.T, s *smtpServer) *mail.SMTP {
-	t.Helper()
-	host, port, err := net.SplitHostPort(s.addr)
-	require.NoError(t, err)
-	p, err := strconv.Atoi(port)
-	require.NoError(t, err)
-	return mail.NewSMTP(mail.SMTPConfig{Host: host, Port: p, From: "vertrieb@freshplan.example", Timeout: 10 * time.Second})
+func sender(s *mailtest.Server) *mail.SMTP {
+	return mail.NewSMTP(mail.SMTPConfig{Host: s.Host, Port: s.Port, From: "vertrieb@freshplan.example", Timeout: 10 * time.Second})
 }
 
 // queue writes a pending mail as the follow-up worker would.
@@ -42,12 +36,12 @@ func TestMailerRetriesAndSendsOnce(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	ctx := t.Context()
-	srv := newSMTPServer(t)
-	srv.fail = 2
+	srv := mailtest.NewServer(t)
+	srv.Fail(2)
 	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	cfg := mail.DefaultConfig()
 	metrics := metric.New()
-	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, metrics, func() time.Time { return clock },
+	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(srv), cfg, metrics, func() time.Time { return clock },
 		slog.New(slog.DiscardHandler))
 	id := queue(t, db, "<followup.T3.1@leads.freshplan>", clock)
 
@@ -70,9 +64,9 @@ func TestMailerRetriesAndSendsOnce(t *testing.T) {
 	_, err = m.RunOnce(ctx)
 	require.NoError(t, err)
 
-	got := srv.received()
+	got := srv.Received()
 	require.Len(t, got, 1)
-	require.Equal(t, 3, srv.attempts)
+	require.Equal(t, 3, srv.Attempts())
 	h := got[0].Msg.Header
 	require.Equal(t, "<followup.T3.1@leads.freshplan>", h.Get("Message-ID"))
 	require.Equal(t, "<https://leads.example/unsubscribe?token=abc>", h.Get("List-Unsubscribe"))
@@ -96,12 +90,12 @@ func TestMailerGivesUpAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	ctx := t.Context()
-	srv := newSMTPServer(t)
-	srv.fail = 1000
+	srv := mailtest.NewServer(t)
+	srv.Fail(1000)
 	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	cfg := mail.DefaultConfig()
 	cfg.MaxAttempts = 3
-	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(t, srv), cfg, metric.New(), func() time.Time { return clock },
+	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), sender(srv), cfg, metric.New(), func() time.Time { return clock },
 		slog.New(slog.DiscardHandler))
 	id := queue(t, db, "<followup.T7.2@leads.freshplan>", clock)
 	for range 3 {
@@ -113,8 +107,8 @@ func TestMailerGivesUpAfterMaxAttempts(t *testing.T) {
 	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT state, last_error FROM mail_outbox WHERE id = $1`, id).Scan(&state, &cause))
 	require.Equal(t, "FAILED", state)
 	require.Contains(t, cause, "try again later")
-	require.Equal(t, 3, srv.attempts)
-	require.Empty(t, srv.received())
+	require.Equal(t, 3, srv.Attempts())
+	require.Empty(t, srv.Received())
 }
 
 // TestLapsedLeaseIsTakenOver: a mailer that claimed a mail and died leaves
@@ -123,14 +117,14 @@ func TestLapsedLeaseIsTakenOver(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	ctx := t.Context()
-	srv := newSMTPServer(t)
+	srv := mailtest.NewServer(t)
 	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	outbox := mail.NewOutbox(db.AppPool(t))
 	queue(t, db, "<followup.T3.3@leads.freshplan>", clock)
 	claimed, err := outbox.Claim(ctx, clock, 2*time.Minute, 10) // the replica that dies
 	require.NoError(t, err)
 	require.Len(t, claimed, 1)
-	m := mail.NewMailer(outbox, sender(t, srv), mail.DefaultConfig(), metric.New(), func() time.Time { return clock }, slog.New(slog.DiscardHandler))
+	m := mail.NewMailer(outbox, sender(srv), mail.DefaultConfig(), metric.New(), func() time.Time { return clock }, slog.New(slog.DiscardHandler))
 	n, err := m.RunOnce(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n, "claimed by another")
@@ -138,5 +132,5 @@ func TestLapsedLeaseIsTakenOver(t *testing.T) {
 	n, err = m.RunOnce(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	require.Len(t, srv.received(), 1)
+	require.Len(t, srv.Received(), 1)
 }

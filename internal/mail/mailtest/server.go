@@ -1,0 +1,117 @@
+// Package mailtest is a real SMTP server for tests (go-smtp): it accepts
+// mails, or refuses the next few with a temporary error, and keeps what it
+// accepted.
+package mailtest
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Mail is a mail as the server accepted it.
+type Mail struct {
+	From string
+	To   []string
+	Msg  *mail.Message
+	Raw  string
+}
+
+// Server is the test's SMTP server.
+type Server struct {
+	mu       sync.Mutex
+	fail     int
+	mails    []Mail
+	attempts int
+	Host     string
+	Port     int
+}
+
+// NewServer listens on a free loopback port until t ends.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{}
+	srv := smtp.NewServer(s)
+	srv.Domain = "mail.test"
+	srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mailtest: listen: %v", err)
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	s.Host = host
+	s.Port, _ = strconv.Atoi(port)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return s
+}
+
+// Fail refuses the next n mails with 451.
+func (s *Server) Fail(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = n
+}
+
+// Received are the accepted mails, in order.
+func (s *Server) Received() []Mail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Mail(nil), s.mails...)
+}
+
+// Attempts counts DATA commands, accepted or refused.
+func (s *Server) Attempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempts
+}
+
+// NewSession is go-smtp's backend hook.
+func (s *Server) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
+
+type session struct {
+	s    *Server
+	from string
+	to   []string
+}
+
+func (ss *session) Reset()        { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error { return nil }
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	ss.s.attempts++
+	if ss.s.fail > 0 {
+		ss.s.fail--
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		return errors.New("unreadable message")
+	}
+	ss.s.mails = append(ss.s.mails, Mail{From: ss.from, To: ss.to, Msg: msg, Raw: string(raw)})
+	return nil
+}
