@@ -20,6 +20,23 @@ import (
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
+// runService wires the service on db as its login role, with dev auth,
+// and runs its background work (River, the mailer) until t ends.
+func runService(ctx context.Context, t *testing.T, db *pgtest.DB) (config.Config, *service) {
+	t.Helper()
+	cfg := config.Config{DatabaseURL: db.AppURL, DevAuth: true, DevJWTSecret: "a-test-secret-of-at-least-32-bytes!!",
+		PublicURL: "https://leads.example", EventRetention: time.Hour, ShutdownTimeout: 10 * time.Second}.WithDevDefaults()
+	pool, err := postgres.Open(ctx, db.AppURL, 8)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	svc, err := wire(ctx, cfg, pool, auth.DevVerifier{Secret: []byte(cfg.DevJWTSecret)}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	bg, stop := context.WithCancel(ctx)
+	svc.background(bg)
+	t.Cleanup(func() { stop(); svc.close() })
+	return cfg, svc
+}
+
 // TestBackdatingSendsTheDueFollowUpsOnce runs the wired service (River,
 // the worker, the mailer with the dev sink) as the login role: a lead
 // backdated by 8 days through the API gets both follow-up mails within
@@ -28,17 +45,7 @@ func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
 	db := pgtest.New(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cfg := config.Config{DatabaseURL: db.AppURL, DevAuth: true, DevJWTSecret: "a-test-secret-of-at-least-32-bytes!!",
-		PublicURL: "https://leads.example", ShutdownTimeout: 10 * time.Second}.WithDevDefaults()
-	pool, err := postgres.Open(ctx, db.AppURL, 8)
-	require.NoError(t, err)
-	defer pool.Close()
-	svc, err := wire(ctx, cfg, pool, auth.DevVerifier{Secret: []byte(cfg.DevJWTSecret)}, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer svc.close()
-	bg, stop := context.WithCancel(ctx)
-	defer stop()
-	svc.background(bg)
+	cfg, svc := runService(ctx, t, db)
 	srv := httptest.NewServer(svc.handler)
 	defer srv.Close()
 	tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue("manager.de", []string{"MANAGER"}, []string{"DE"},

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/freshplan/leads/internal/auth"
-	"github.com/freshplan/leads/internal/config"
-	"github.com/freshplan/leads/internal/postgres"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
@@ -21,17 +17,7 @@ func TestHousekeepingRunsAsRiverPeriodicJobs(t *testing.T) {
 	db := pgtest.New(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cfg := config.Config{DatabaseURL: db.AppURL, DevAuth: true, DevJWTSecret: "a-test-secret-of-at-least-32-bytes!!",
-		EventRetention: time.Hour, ShutdownTimeout: 10 * time.Second}.WithDevDefaults()
-	pool, err := postgres.Open(ctx, db.AppURL, 8)
-	require.NoError(t, err)
-	defer pool.Close()
-	svc, err := wire(ctx, cfg, pool, auth.DevVerifier{Secret: []byte(cfg.DevJWTSecret)}, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer svc.close()
-	bg, stop := context.WithCancel(ctx)
-	defer stop()
-	svc.background(bg)
+	runService(ctx, t, db)
 
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()

@@ -72,13 +72,9 @@ func (scheduleStep) Failed(context.Context, pgx.Tx, error) error { return nil }
 // as DueAt says in the territory's time zone. Scheduling again changes
 // nothing: records and jobs are unique per lead and follow-up.
 func (s *Scheduler) Schedule(ctx context.Context, tx pgx.Tx, l *lead.Lead) error {
-	t, ok := s.territories.Get(l.Territory)
-	if !ok {
-		return fmt.Errorf("followup: unknown territory %q", l.Territory)
-	}
-	loc, err := time.LoadLocation(t.TimeZone)
+	loc, err := s.location(l)
 	if err != nil {
-		return fmt.Errorf("followup: time zone of %s: %w", t.Code, err)
+		return err
 	}
 	params := make([]river.InsertManyParams, len(Kinds))
 	due := make([]time.Time, len(Kinds))
@@ -108,13 +104,9 @@ func (s *Scheduler) Schedule(ctx context.Context, tx pgx.Tx, l *lead.Lead) error
 // holds its uniqueness). A due time in the past runs at once; follow-ups
 // already sent or skipped stay as they are.
 func (s *Scheduler) Reschedule(ctx context.Context, tx pgx.Tx, l *lead.Lead) error {
-	t, ok := s.territories.Get(l.Territory)
-	if !ok {
-		return fmt.Errorf("followup: unknown territory %q", l.Territory)
-	}
-	loc, err := time.LoadLocation(t.TimeZone)
+	loc, err := s.location(l)
 	if err != nil {
-		return fmt.Errorf("followup: time zone of %s: %w", t.Code, err)
+		return err
 	}
 	rows, err := tx.Query(ctx, `SELECT kind, due_at, job_id FROM follow_up WHERE lead_id = $1 AND state = 'SCHEDULED'
 		ORDER BY kind FOR UPDATE`, l.ID)
@@ -154,4 +146,17 @@ func (s *Scheduler) Reschedule(ctx context.Context, tx pgx.Tx, l *lead.Lead) err
 		}
 	}
 	return nil
+}
+
+// location is the time zone of l's territory.
+func (s *Scheduler) location(l *lead.Lead) (*time.Location, error) {
+	t, ok := s.territories.Get(l.Territory)
+	if !ok {
+		return nil, fmt.Errorf("followup: unknown territory %q", l.Territory)
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("followup: time zone of %s: %w", t.Code, err)
+	}
+	return loc, nil
 }
