@@ -11,9 +11,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/demo"
+	"github.com/freshplan/leads/internal/followup"
 	"github.com/freshplan/leads/internal/postgres"
+	"github.com/freshplan/leads/internal/territory"
 )
 
 const seedUsage = `seed --demo | seed --leads N [--activities M] [--seed S] [--territory-share DE=0.4]
@@ -26,8 +31,10 @@ user bench.sales.de (.ch, .at) who owns 1,000 leads and collaborates on 100 (a t
 of a territory under 10,000 leads). Leads split DE 60 %, CH 20 %, AT 20 % unless --territory-share
 says otherwise (DE=0.4 gives 400,000 of 1,000,000 to DE and 300,000 each to CH and AT). Names,
 cities, postal codes, statuses, dates and activities look like a real territory; about 1 % of the
-leads are near-duplicates. The same --seed and --as-of give the same rows. No outbox events, follow-up
-jobs or audit rows are written for the seeded rows.
+leads are near-duplicates. The same --seed and --as-of give the same rows. No outbox events or audit
+rows are written for the seeded rows; after the load, every lead gets its follow-up records as a deploy
+onto existing leads would: sent where the lead says so, passed where the due time is over (never
+mailed late), scheduled with its job where it is still ahead.
 
 COPY is refused under row-level security, so --leads connects with FRESHPLAN_MIGRATE_DATABASE_URL
 (default DATABASE_URL), which must name a superuser or a role with BYPASSRLS. When that role owns
@@ -116,12 +123,31 @@ func seedScale(ctx context.Context, cfg config.Config, log *slog.Logger, opts de
 	if err != nil {
 		return err
 	}
+	// The seeded leads get their follow-up records (and the jobs of those
+	// still ahead) as a deploy onto existing leads would.
+	territories, err := territory.Load(ctx, pool)
+	if err != nil {
+		return err
+	}
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("seed: river: %w", err)
+	}
+	followUps, err := followup.NewScheduler(jobs, territories).Backfill(ctx, pool, time.Now(), 10_000)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(report)
+		return enc.Encode(struct {
+			*demo.ScaleReport
+			FollowUps followup.BackfillResult `json:"followUps"`
+		}{report, followUps})
 	}
 	printScaleReport(out, report)
+	fmt.Fprintf(out, "\nFollow-ups: %d scheduled, %d recorded as sent, %d passed (due before they were scheduled).\n",
+		followUps.Scheduled, followUps.Sent, followUps.Passed)
 	return nil
 }
 

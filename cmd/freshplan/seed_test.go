@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/freshplan/leads/internal/demo"
+	"github.com/freshplan/leads/internal/followup"
 	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
@@ -32,6 +33,19 @@ func TestSeedLeadsCommand(t *testing.T) {
 	var n int
 	require.NoError(t, db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM leads`).Scan(&n))
 	require.Equal(t, 400, n)
+	// Every lead got its two follow-up records; data that ends over a year
+	// ago has none still ahead, and nothing is mailed late.
+	var followUps struct {
+		FollowUps followup.BackfillResult `json:"followUps"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out[strings.Index(out, "{\n"):]), &followUps))
+	f := followUps.FollowUps
+	require.Equal(t, 400, f.Leads)
+	require.Zero(t, f.Scheduled)
+	require.Equal(t, 800, f.Sent+f.Passed)
+	require.Positive(t, f.Sent, "the seeded timelines sent some follow-ups")
+	require.NoError(t, db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM follow_up`).Scan(&n))
+	require.Equal(t, 800, n)
 
 	// A second seed into the same database is refused.
 	code, out = runBinary(t, []string{"DATABASE_URL=" + db.URL}, "seed", "--leads", "10")
