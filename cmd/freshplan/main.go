@@ -26,6 +26,7 @@ commands:
   token     print a development JWT (--user U --role SALES --territory DE)
   events    parked | replay --consumer NAME --from ID (event pipeline administration)
   normalize --backfill [--batch 500] (re-normalize existing leads)
+  followups --backfill [--batch 10000] (follow-up records of leads that predate the automation)
   bench     [--writers 8] [--duration 10s] [--rate 1000] (event pipeline vs naive design)
 `
 
@@ -54,6 +55,8 @@ func main() {
 		err = bench(ctx, cfg, log, args, os.Stdout)
 	case "normalize":
 		err = normalizeCmd(ctx, cfg, log, args, os.Stdout)
+	case "followups":
+		err = followupsCmd(ctx, cfg, log, args, os.Stdout)
 	case "events":
 		err = events(ctx, cfg, log, args, os.Stdout)
 	case "token":

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/freshplan/leads/internal/config"
 )
@@ -36,5 +37,38 @@ func normalizeCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 	if err != nil {
 		return err
 	}
+	return json.NewEncoder(out).Encode(res)
+}
+
+// followupsCmd gives leads without follow-up records theirs: once after a
+// deploy onto leads that predate the automation.
+func followupsCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, out io.Writer) error {
+	fs := newFlagSet("followups", "followups --backfill [--batch 10000]\n\n"+
+		"Gives every lead without follow-up records its records: sent where the lead says so, passed where\n"+
+		"the due time is over (never mailed late), scheduled with its job where it is still ahead.")
+	backfill := fs.Bool("backfill", false, "record the follow-ups of existing leads")
+	batch := fs.Int("batch", 10_000, "leads per transaction")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*backfill || *batch < 1 {
+		return errors.New("followups: use --backfill [--batch N]")
+	}
+	pool, err := connect(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	svc, err := wire(ctx, cfg, pool, nil, log)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	start := time.Now()
+	res, err := svc.followups.Backfill(ctx, pool, start, *batch)
+	if err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "follow-up backfill", "leads", res.Leads, "duration", time.Since(start))
 	return json.NewEncoder(out).Encode(res)
 }

@@ -30,8 +30,9 @@ import (
 
 // service is the running service's parts, wired once from the Config.
 type service struct {
-	handler http.Handler
-	leads   *lead.Service
+	handler   http.Handler
+	leads     *lead.Service
+	followups *followup.Scheduler
 	// background runs the relay, the listener, the metric collector, the
 	// cleanups and River's job client until ctx ends.
 	background func(ctx context.Context)
@@ -66,8 +67,9 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		system.Close()
 		return nil, fmt.Errorf("wire: river: %w", err)
 	}
+	scheduler := followup.NewScheduler(jobs, territories)
 	leads := lead.NewService(lead.Deps{Pool: pool, Publisher: pub, Metrics: metrics, Territories: territories,
-		Hooks: []lead.TxHook{idempotency.NewHook(now), followup.NewScheduler(jobs, territories)}, Now: now, Log: log})
+		Hooks: []lead.TxHook{idempotency.NewHook(now), scheduler}, Now: now, Log: log})
 	river.AddWorker(workers, followup.NewWorker(leads, territories,
 		followup.Links{BaseURL: cfg.PublicURL, Secret: []byte(cfg.UnsubscribeSecret)}, metrics))
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
@@ -110,7 +112,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		}
 		system.Close()
 	}
-	return &service{handler: httpapi.New(deps), leads: leads, background: background, close: closeJobs}, nil
+	return &service{handler: httpapi.New(deps), leads: leads, followups: scheduler, background: background, close: closeJobs}, nil
 }
 
 // mailSender is how mails leave: the SMTP relay of the Config; without
