@@ -3,6 +3,7 @@ package followup
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,11 +29,13 @@ type BackfillResult struct {
 	Passed    int `json:"passed"`    // follow-ups whose time had passed
 }
 
-// backfillLeadsSQL reads the next leads without follow-up records, by
-// primary key after $1.
+// backfillLeadsSQL reads the next leads by primary key after $1. Which
+// of them have records already is a second, indexed question
+// (backfillDoneSQL): as one anti-join the planner hashed all of follow_up.
 const backfillLeadsSQL = `SELECT l.id, l.territory, l.registered_at, l.t3_follow_up_sent_at, l.t7_follow_up_sent_at
-	FROM leads l WHERE l.id > $1 AND NOT EXISTS (SELECT 1 FROM follow_up f WHERE f.lead_id = l.id)
-	ORDER BY l.id LIMIT $2`
+	FROM leads l WHERE l.id > $1 ORDER BY l.id LIMIT $2`
+
+const backfillDoneSQL = `SELECT DISTINCT lead_id FROM follow_up WHERE lead_id = ANY ($1)`
 
 const backfillInsertSQL = `INSERT INTO follow_up (lead_id, kind, territory, due_at, state, reason, processed_at, job_id)
 	SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],
@@ -92,6 +95,10 @@ func (s *Scheduler) backfillBatch(ctx context.Context, tx pgx.Tx, after uuid.UUI
 	if err != nil || len(leads) == 0 {
 		return 0, after, err
 	}
+	read, last := len(leads), leads[len(leads)-1].ID
+	if leads, err = withoutRecords(ctx, tx, leads); err != nil {
+		return 0, after, err
+	}
 	var out backfillRows
 	var params []river.InsertManyParams
 	var pending []int // rows of out that wait for a job
@@ -133,10 +140,33 @@ func (s *Scheduler) backfillBatch(ctx context.Context, tx pgx.Tx, after uuid.UUI
 			out.job[row] = &jobs[i].Job.ID
 		}
 	}
-	if _, err := tx.Exec(ctx, backfillInsertSQL, out.lead, out.kind, out.territory, out.due, out.state, out.reason,
-		out.processed, out.job); err != nil {
-		return 0, after, err
+	if len(out.lead) > 0 {
+		if _, err := tx.Exec(ctx, backfillInsertSQL, out.lead, out.kind, out.territory, out.due, out.state, out.reason,
+			out.processed, out.job); err != nil {
+			return 0, after, err
+		}
 	}
 	res.Leads += len(leads)
-	return len(leads), leads[len(leads)-1].ID, nil
+	return read, last, nil
+}
+
+// withoutRecords keeps the leads that have no follow-up records yet.
+func withoutRecords(ctx context.Context, tx pgx.Tx, leads []lead.Lead) ([]lead.Lead, error) {
+	ids := make([]uuid.UUID, len(leads))
+	for i := range leads {
+		ids[i] = leads[i].ID
+	}
+	rows, err := tx.Query(ctx, backfillDoneSQL, ids)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, err
+	}
+	done := make(map[uuid.UUID]bool, len(list))
+	for _, id := range list {
+		done[id] = true
+	}
+	return slices.DeleteFunc(leads, func(l lead.Lead) bool { return done[l.ID] }), nil
 }
