@@ -61,7 +61,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	workers := river.NewWorkers()
 	jobs, err := river.NewClient(riverpgxv5.New(system), &river.Config{Logger: log, Workers: workers,
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: followup.MaxWorkers}},
 		PeriodicJobs: housekeeping(workers, pool, cfg.EventRetention, idem, now, log)})
 	if err != nil {
 		system.Close()

@@ -36,3 +36,8 @@ func (k Kind) TemplateKey() string {
 // quietWindow is how recent a meaningful activity must be to make k
 // unnecessary: someone is already talking to the customer.
 func (k Kind) quietWindow() time.Duration { return time.Duration(k.Days()) * 24 * time.Hour }
+
+// MaxWorkers is how many follow-ups one replica works at once. River
+// fetches at most the free slots every 100 ms, so this bounds a replica's
+// rate (8 slots gave 80 follow-ups/s); the database pool bounds the rest.
+const MaxWorkers = 50
