@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/freshplan/leads/internal/config"
 )
 
@@ -23,6 +25,17 @@ func normalizeCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 	if !*backfill || *batch < 1 {
 		return errors.New("normalize: use --backfill [--batch N]")
 	}
+	return withService(ctx, cfg, log, func(svc *service, _ *pgxpool.Pool) error {
+		res, err := svc.leads.Backfill(ctx, *batch)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(out).Encode(res)
+	})
+}
+
+// withService runs fn on the wired service of a one-off command.
+func withService(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(*service, *pgxpool.Pool) error) error {
 	pool, err := connect(ctx, cfg, log, false)
 	if err != nil {
 		return err
@@ -33,11 +46,7 @@ func normalizeCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 		return err
 	}
 	defer svc.close()
-	res, err := svc.leads.Backfill(ctx, *batch)
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(out).Encode(res)
+	return fn(svc, pool)
 }
 
 // followupsCmd gives leads without follow-up records theirs: once after a
@@ -54,21 +63,13 @@ func followupsCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 	if !*backfill || *batch < 1 {
 		return errors.New("followups: use --backfill [--batch N]")
 	}
-	pool, err := connect(ctx, cfg, log, false)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	svc, err := wire(ctx, cfg, pool, nil, log)
-	if err != nil {
-		return err
-	}
-	defer svc.close()
-	start := time.Now()
-	res, err := svc.followups.Backfill(ctx, pool, start, *batch)
-	if err != nil {
-		return err
-	}
-	log.InfoContext(ctx, "follow-up backfill", "leads", res.Leads, "duration", time.Since(start))
-	return json.NewEncoder(out).Encode(res)
+	return withService(ctx, cfg, log, func(svc *service, pool *pgxpool.Pool) error {
+		start := time.Now()
+		res, err := svc.followups.Backfill(ctx, pool, start, *batch)
+		if err != nil {
+			return err
+		}
+		log.InfoContext(ctx, "follow-up backfill", "leads", res.Leads, "duration", time.Since(start))
+		return json.NewEncoder(out).Encode(res)
+	})
 }
