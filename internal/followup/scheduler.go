@@ -154,9 +154,5 @@ func (s *Scheduler) location(l *lead.Lead) (*time.Location, error) {
 	if !ok {
 		return nil, fmt.Errorf("followup: unknown territory %q", l.Territory)
 	}
-	loc, err := time.LoadLocation(t.TimeZone)
-	if err != nil {
-		return nil, fmt.Errorf("followup: time zone of %s: %w", t.Code, err)
-	}
-	return loc, nil
+	return t.Location()
 }

@@ -80,9 +80,9 @@ func dataOf(in Input) (data, error) {
 	if !slices.Contains(Languages, lang) {
 		return d, fmt.Errorf("followup: no templates in %q", lang)
 	}
-	loc, err := time.LoadLocation(in.Territory.TimeZone)
+	loc, err := in.Territory.Location()
 	if err != nil {
-		return d, fmt.Errorf("followup: time zone of %s: %w", in.Territory.Code, err)
+		return d, fmt.Errorf("followup: %w", err)
 	}
 	now := in.Now.In(loc)
 	businessType := ""

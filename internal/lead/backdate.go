@@ -40,6 +40,13 @@ type updatedData struct {
 	ChangedAt     string    `json:"changedAt"`
 }
 
+// updated is the lead.updated event of a change to fields of the locked
+// lead l, which is written at the next version.
+func updated(l *Lead, fields []string, by string, at time.Time) pendingEvent {
+	return pendingEvent{typ: TypeUpdated, key: UpdatedKey(l.ID, l.Version+1), at: at,
+		data: updatedData{LeadID: l.ID, ChangedFields: fields, ChangedBy: by, ChangedAt: event.FormatTime(at)}}
+}
+
 // BackdateInput is the body of PUT /api/leads/{id}/registered-at.
 type BackdateInput struct {
 	RegisteredAt *time.Time `json:"registeredAt"`
@@ -78,9 +85,7 @@ func (s *Service) Backdate(ctx context.Context, p auth.Principal, id uuid.UUID, 
 			activities: []*Activity{newActivity(l.ID, ActivityRegistrationBackdated,
 				"registered "+event.FormatTime(from)+" -> "+event.FormatTime(to)+": "+reason, p.UserID, now)},
 			audits: []audit{{"lead.registration_backdated", map[string]any{"from": from, "to": to, "reason": reason}}},
-			events: []pendingEvent{{typ: TypeUpdated, key: UpdatedKey(l.ID, l.Version+1), at: now,
-				data: updatedData{LeadID: l.ID, ChangedFields: []string{"registeredAt"}, ChangedBy: p.UserID,
-					ChangedAt: event.FormatTime(now)}}},
+			events: []pendingEvent{updated(l, []string{"registeredAt"}, p.UserID, now)},
 		}
 		out, events, b := s.save(ctx, p, l, ch, now)
 		return out, events, b, nil

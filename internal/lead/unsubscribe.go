@@ -29,9 +29,7 @@ func (s *Service) Unsubscribe(ctx context.Context, id uuid.UUID) error {
 		l.ContactBlocked = true
 		ch := &change{
 			activities: []*Activity{newActivity(l.ID, ActivityUnsubscribed, "unsubscribed through the link in a mail", p.UserID, now)},
-			events: []pendingEvent{{typ: TypeUpdated, key: UpdatedKey(l.ID, l.Version+1), at: now,
-				data: updatedData{LeadID: l.ID, ChangedFields: []string{"contactBlocked"}, ChangedBy: p.UserID,
-					ChangedAt: event.FormatTime(now)}}},
+			events:     []pendingEvent{updated(l, []string{"contactBlocked"}, p.UserID, now)},
 		}
 		out, events, b := s.save(ctx, p, l, ch, now)
 		return out, events, b, nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,6 +27,21 @@ type Territory struct {
 	Locale       string   `json:"locale"`
 	TimeZone     string   `json:"timeZone"`
 	CountryCodes []string `json:"countryCodes"`
+	// loc is TimeZone, read once by New (time.LoadLocation reads the zone
+	// database from disk on every call).
+	loc *time.Location
+}
+
+// Location is the territory's time zone.
+func (t Territory) Location() (*time.Location, error) {
+	if t.loc != nil {
+		return t.loc, nil
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("territory: time zone of %s: %w", t.Code, err)
+	}
+	return loc, nil
 }
 
 // Registry answers which territories exist and which country belongs to
@@ -40,8 +56,10 @@ type Registry struct {
 func New(list []Territory) *Registry {
 	r := &Registry{list: slices.Clone(list), byCode: map[string]Territory{}, byCountry: map[string]string{}}
 	slices.SortFunc(r.list, func(a, b Territory) int { return strings.Compare(a.Code, b.Code) })
-	for _, t := range r.list {
-		r.byCode[t.Code] = t
+	for i := range r.list {
+		t := &r.list[i]
+		t.loc, _ = t.Location() // an unknown zone fails where it is used
+		r.byCode[t.Code] = *t
 		for _, c := range t.CountryCodes {
 			r.byCountry[c] = t.Code
 		}
