@@ -27,6 +27,7 @@ commands:
   events    parked | replay --consumer NAME --from ID (event pipeline administration)
   normalize --backfill [--batch 500] (re-normalize existing leads)
   followups --backfill [--batch 10000] (follow-up records of leads that predate the automation)
+  protect   [--batch 5000] (run the daily lead protection walk once, now)
   bench     [--writers 8] [--duration 10s] [--rate 1000] (event pipeline vs naive design)
 `
 
@@ -57,6 +58,8 @@ func main() {
 		err = normalizeCmd(ctx, cfg, log, args, os.Stdout)
 	case "followups":
 		err = followupsCmd(ctx, cfg, log, args, os.Stdout)
+	case "protect":
+		err = protectCmd(ctx, cfg, log, args, os.Stdout)
 	case "events":
 		err = events(ctx, cfg, log, args, os.Stdout)
 	case "token":

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/protection"
 )
 
 // normalizeCmd re-normalizes the existing leads (after a change of the
@@ -71,5 +73,29 @@ func followupsCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 		}
 		log.InfoContext(ctx, "follow-up backfill", "leads", res.Leads, "duration", time.Since(start))
 		return json.NewEncoder(out).Encode(res)
+	})
+}
+
+func protectCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, out io.Writer) error {
+	fs := newFlagSet("protect", "protect [--batch 5000]\n\n"+
+		"Runs the lead protection walk once, as the daily job does: moves every lead whose deadline has\n"+
+		"passed (REMINDER, GRACE_PERIOD, EXPIRED) and queues the owners' notices; prints what it did.")
+	batch := fs.Int("batch", protection.BatchSize, "leads read per query")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *batch < 1 {
+		return errors.New("protect: --batch must be at least 1")
+	}
+	return withService(ctx, cfg, log, func(svc *service, _ *pgxpool.Pool) error {
+		res, err := svc.leads.Protect(ctx, *batch, svc.notices.Notify)
+		if err != nil {
+			return err
+		}
+		log.InfoContext(ctx, "lead protection", "scanned", res.Scanned, "duration", res.Duration)
+		return json.NewEncoder(out).Encode(struct {
+			lead.ProtectionResult
+			DurationMs int64 `json:"durationMs"`
+		}{res, res.Duration.Milliseconds()})
 	})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/freshplan/leads/internal/mail"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/postgres"
+	"github.com/freshplan/leads/internal/protection"
 	"github.com/freshplan/leads/internal/territory"
 	"github.com/freshplan/leads/internal/user"
 )
@@ -33,6 +34,7 @@ type service struct {
 	handler   http.Handler
 	leads     *lead.Service
 	followups *followup.Scheduler
+	notices   *protection.Notifier
 	// background runs the relay, the listener, the metric collector, the
 	// cleanups and River's job client until ctx ends.
 	background func(ctx context.Context)
@@ -61,8 +63,9 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	workers := river.NewWorkers()
 	jobs, err := river.NewClient(riverpgxv5.New(system), &river.Config{Logger: log, Workers: workers,
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: followup.MaxWorkers}},
-		PeriodicJobs: housekeeping(workers, pool, cfg.EventRetention, idem, now, log)})
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: followup.MaxWorkers}},
+		PeriodicJobs: append(housekeeping(workers, pool, cfg.EventRetention, idem, now, log),
+			protection.PeriodicJob(territories))})
 	if err != nil {
 		system.Close()
 		return nil, fmt.Errorf("wire: river: %w", err)
@@ -72,6 +75,8 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		Hooks: []lead.TxHook{idempotency.NewHook(now), scheduler}, Now: now, Log: log})
 	river.AddWorker(workers, followup.NewWorker(leads, territories,
 		followup.Links{BaseURL: cfg.PublicURL, Secret: []byte(cfg.UnsubscribeSecret)}, metrics))
+	notices := protection.NewNotifier(territories, cfg.PublicURL)
+	river.AddWorker(workers, protection.NewWorker(leads, notices, log))
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
 		postgres.XactAgeProbe(pool, metrics), followup.QueueProbe(pool, metrics))
 	sender, sink := mailSender(cfg, log)
@@ -112,7 +117,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		}
 		system.Close()
 	}
-	return &service{handler: httpapi.New(deps), leads: leads, followups: scheduler, background: background, close: closeJobs}, nil
+	return &service{handler: httpapi.New(deps), leads: leads, followups: scheduler, notices: notices, background: background, close: closeJobs}, nil
 }
 
 // mailSender is how mails leave: the SMTP relay of the Config; without

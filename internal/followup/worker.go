@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/mail"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/territory"
 )
@@ -107,9 +108,8 @@ func (w *Worker) queueMail(ctx context.Context, tx pgx.Tx, k Kind, l *lead.Lead,
 		return err
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO mail_outbox (id, message_id, lead_id, territory, kind, recipient, subject, text_body, html_body,
-		unsubscribe_url, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-		uuid.New(), MessageID(l.ID, k), l.ID, l.Territory, string(k), *l.Email, m.Subject, m.Text, m.HTML, link, now)
+	mail.Queue(b, mail.Message{MessageID: MessageID(l.ID, k), LeadID: &l.ID, Territory: l.Territory, Kind: string(k),
+		Recipient: *l.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML, UnsubscribeURL: link}, now)
 	b.Queue(`UPDATE follow_up SET state = 'SENT', processed_at = $3 WHERE lead_id = $1 AND kind = $2`, l.ID, string(k), now)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("followup: queue mail: %w", err)

@@ -111,6 +111,7 @@ func (s *Service) AddActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 		if a.Meaningful {
 			if l.LastActivityAt == nil || at.After(*l.LastActivityAt) {
 				l.LastActivityAt = &at
+				l.Paused.AtActivity = l.pausedAt(now)
 			}
 			if (l.Status == StatusReminder || l.Status == StatusGracePeriod) && l.ClockStoppedAt == nil {
 				s.reactivate(p, l, ch, now)
@@ -171,12 +172,17 @@ func (s *Service) save(ctx context.Context, p auth.Principal, l *Lead, ch *chang
 }
 
 func setStatus(p auth.Principal, l *Lead, to Status, ch *change, now time.Time) error {
+	return moveStatus(p, l, to, ch, now, ActivityStatusChange, fmt.Sprintf("%s -> %s", l.Status, to), "")
+}
+
+// moveStatus moves l to `to` with an activity of type typ and a
+// lead.status_changed event, if p may make the move.
+func moveStatus(p auth.Principal, l *Lead, to Status, ch *change, now time.Time, typ, description, reason string) error {
 	if err := checkTransition(l.Status, to, p.Role(), l.ClockStoppedAt != nil); err != nil {
 		return err
 	}
-	ch.activities = append(ch.activities, newActivity(l.ID, ActivityStatusChange,
-		fmt.Sprintf("%s -> %s", l.Status, to), p.UserID, now))
-	ch.events = append(ch.events, statusChanged(l, l.Status, to, p.UserID, now, ""))
+	ch.activities = append(ch.activities, newActivity(l.ID, typ, description, p.UserID, now))
+	ch.events = append(ch.events, statusChanged(l, l.Status, to, p.UserID, now, reason))
 	switch to {
 	case StatusExpired:
 		l.ExpiredAt = &now
@@ -186,6 +192,9 @@ func setStatus(p auth.Principal, l *Lead, to Status, ch *change, now time.Time) 
 		l.ReminderSentAt = &now
 	case StatusGracePeriod:
 		l.GracePeriodStartAt = &now
+	}
+	if to == StatusReminder || to == StatusGracePeriod {
+		l.Paused.AtStatus = l.pausedAt(now)
 	}
 	l.Status = to
 	return nil

@@ -80,6 +80,9 @@ type Lead struct {
 	WebsiteDomain         *string    `json:"websiteDomain"`
 	// DuplicateOverrideReason is set when the lead was forced past a soft duplicate.
 	DuplicateOverrideReason *string `json:"duplicateOverrideReason"`
+	// Paused is how long the protection clock has stood still, for the
+	// protection deadlines; internal.
+	Paused Pause `json:"-"`
 
 	// stored is the row as lockLead read it: the update writes only the
 	// columns that differ from it.

@@ -23,28 +23,39 @@ const leadColumns = `id, version, company_name, contact_person, email, phone, we
 	contact_blocked, registered_at, last_activity_at, last_follow_up_at, follow_up_count, t3_follow_up_sent_at,
 	t7_follow_up_sent_at, reminder_sent_at, grace_period_start_at, expired_at, clock_stopped_at, stop_reason,
 	created_at, created_by, updated_at, updated_by, email_normalized, company_name_normalized, phone_e164, website_domain,
-	duplicate_override_reason`
+	duplicate_override_reason, paused_us, paused_us_at_activity, paused_us_at_status`
+
+// protectionCandidatesSQL: the next $2 leads after $1 that protection
+// watches, with a running clock; by primary key, no index on the status.
+const protectionCandidatesSQL = `SELECT id, status, territory, registered_at, last_activity_at, reminder_sent_at,
+	grace_period_start_at, updated_at, paused_us, paused_us_at_activity, paused_us_at_status
+	FROM leads WHERE id > $1 AND status IN ('REGISTERED', 'ACTIVE', 'REMINDER', 'GRACE_PERIOD')
+	AND clock_stopped_at IS NULL ORDER BY id LIMIT $2`
 
 func scanLead(row pgx.Row) (*Lead, error) {
 	var l Lead
+	var paused [3]int64
 	err := row.Scan(&l.ID, &l.Version, &l.CompanyName, &l.ContactPerson, &l.Email, &l.Phone, &l.Website, &l.Street,
 		&l.PostalCode, &l.City, &l.CountryCode, &l.Territory, &l.BusinessType, &l.Source, &l.Status, &l.OwnerUserID,
 		&l.CollaboratorUserIDs, &l.EmailConsent, &l.ContactBlocked, &l.RegisteredAt, &l.LastActivityAt,
 		&l.LastFollowUpAt, &l.FollowUpCount, &l.T3FollowUpSentAt, &l.T7FollowUpSentAt, &l.ReminderSentAt,
 		&l.GracePeriodStartAt, &l.ExpiredAt, &l.ClockStoppedAt, &l.StopReason, &l.CreatedAt, &l.CreatedBy,
 		&l.UpdatedAt, &l.UpdatedBy, &l.EmailNormalized, &l.CompanyNameNormalized, &l.PhoneE164, &l.WebsiteDomain,
-		&l.DuplicateOverrideReason)
+		&l.DuplicateOverrideReason, &paused[0], &paused[1], &paused[2])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lead: scan: %w", err)
 	}
+	l.Paused = Pause{Total: micros(paused[0]), AtActivity: micros(paused[1]), AtStatus: micros(paused[2])}
 	utc(&l.RegisteredAt, &l.CreatedAt, &l.UpdatedAt)
 	utcPtr(l.LastActivityAt, l.LastFollowUpAt, l.T3FollowUpSentAt, l.T7FollowUpSentAt, l.ReminderSentAt,
 		l.GracePeriodStartAt, l.ExpiredAt, l.ClockStoppedAt)
 	return &l, nil
 }
+
+func micros(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
 
 func utc(ts ...*time.Time) {
 	for _, t := range ts {
@@ -149,6 +160,9 @@ var updateColumns = []struct {
 	{"follow_up_count", func(l *Lead) any { return l.FollowUpCount }},
 	{"t3_follow_up_sent_at", func(l *Lead) any { return l.T3FollowUpSentAt }},
 	{"t7_follow_up_sent_at", func(l *Lead) any { return l.T7FollowUpSentAt }},
+	{"paused_us", func(l *Lead) any { return l.Paused.Total.Microseconds() }},
+	{"paused_us_at_activity", func(l *Lead) any { return l.Paused.AtActivity.Microseconds() }},
+	{"paused_us_at_status", func(l *Lead) any { return l.Paused.AtStatus.Microseconds() }},
 }
 
 // queueUpdateLead adds the update of l to b; out receives the row written.

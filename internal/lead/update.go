@@ -122,6 +122,7 @@ func applyClock(v *ValidationError, p auth.Principal, l *Lead, in UpdateInput, c
 		}
 		ch.activities = append(ch.activities, newActivity(l.ID, ActivityClockResumed, "Clock resumed", p.UserID, now))
 		ch.audits = append(ch.audits, audit{"lead.clock_resumed", map[string]any{"stoppedAt": l.ClockStoppedAt}})
+		l.Paused.Total += now.Sub(*l.ClockStoppedAt)
 		l.ClockStoppedAt, l.StopReason = nil, nil
 		return nil
 	}

@@ -19,6 +19,17 @@ type Outbox struct{ pool *pgxpool.Pool }
 // NewOutbox returns the outbox on pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
+// Queue adds the insert of m into the outbox, due at now, to b: a batch
+// of the transaction that decided to send it.
+func Queue(b *pgx.Batch, m Message, now time.Time) {
+	if m.ID == uuid.Nil {
+		m.ID = uuid.New()
+	}
+	b.Queue(`INSERT INTO mail_outbox (id, message_id, lead_id, territory, kind, recipient, subject, text_body, html_body,
+		unsubscribe_url, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, nullif($10, ''), $11, $11)`,
+		m.ID, m.MessageID, m.LeadID, m.Territory, m.Kind, m.Recipient, m.Subject, m.Text, m.HTML, m.UnsubscribeURL, now)
+}
+
 // claimSQL takes up to $3 pending mails that are due and not claimed (or
 // whose claim lapsed), oldest first, for a lease until $2. SKIP LOCKED lets
 // replicas claim side by side without waiting for each other.

@@ -123,3 +123,6 @@ func (r *Registry) Visible(p auth.Principal) []Territory {
 	}
 	return out
 }
+
+// All lists every territory, by code.
+func (r *Registry) All() []Territory { return slices.Clone(r.list) }
