@@ -63,6 +63,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	workers := river.NewWorkers()
 	jobs, err := river.NewClient(riverpgxv5.New(system), &river.Config{Logger: log, Workers: workers,
+		RescueStuckJobsAfter: cfg.JobRescueAfter, JobTimeout: jobTimeout(cfg),
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: followup.MaxWorkers}},
 		PeriodicJobs: append(housekeeping(workers, pool, cfg.EventRetention, idem, now, log),
 			protection.PeriodicJob(territories))})
@@ -79,10 +80,11 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	river.AddWorker(workers, protection.NewWorker(leads, notices, log))
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
 		postgres.XactAgeProbe(pool, metrics), followup.QueueProbe(pool, metrics))
-	sender, sink := mailSender(cfg, log)
+	mcfg := mailConfig(cfg)
+	sender, sink := mailSender(cfg, mcfg.SendTimeout, log)
 	var mailer *mail.Mailer
 	if sender != nil {
-		mailer = mail.NewMailer(mail.NewOutbox(pool), sender, mail.DefaultConfig(), metrics, now, log)
+		mailer = mail.NewMailer(mail.NewOutbox(pool), sender, mcfg, metrics, now, log)
 	}
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),
 		Idempotency: idem, Verifier: verifier, DB: pool, Log: log, OpenAPI: api.OpenAPI,
@@ -123,15 +125,39 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 // mailSender is how mails leave: the SMTP relay of the Config; without
 // one, with dev auth, the sink of /dev/mail; else none, and mails wait in
 // the outbox for a relay to be configured.
-func mailSender(cfg config.Config, log *slog.Logger) (mail.Sender, *mail.Sink) {
+func mailSender(cfg config.Config, timeout time.Duration, log *slog.Logger) (mail.Sender, *mail.Sink) {
 	switch {
 	case cfg.SMTP.Host != "":
 		return mail.NewSMTP(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, From: cfg.SMTP.From,
-			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, StartTLS: cfg.SMTP.StartTLS, Timeout: 30 * time.Second}), nil
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, StartTLS: cfg.SMTP.StartTLS, Timeout: timeout}), nil
 	case cfg.DevAuth:
 		sink := mail.NewSink()
 		return sink, sink
 	}
 	log.Warn("no SMTP relay configured (FRESHPLAN_SMTP_HOST): follow-up mails wait in the mail outbox")
 	return nil, nil
+}
+
+// mailConfig is the mailer's configuration: the package's defaults with
+// the lease and the first retry's wait of the Config, where set; a shorter
+// lease shortens the delivery timeout to half of it.
+func mailConfig(cfg config.Config) mail.Config {
+	c := mail.DefaultConfig()
+	if cfg.MailLease > 0 {
+		c.Lease = cfg.MailLease
+		c.SendTimeout = min(c.SendTimeout, c.Lease/2)
+	}
+	if cfg.MailRetryAfter > 0 {
+		c.Backoff = mail.Backoff(cfg.MailRetryAfter)
+	}
+	return c
+}
+
+// jobTimeout is River's default (a minute), or less where lost jobs are
+// rescued sooner: River rescues only jobs running longer than their timeout.
+func jobTimeout(cfg config.Config) time.Duration {
+	if cfg.JobRescueAfter > 0 {
+		return min(time.Minute, cfg.JobRescueAfter/2)
+	}
+	return 0
 }

@@ -44,6 +44,17 @@ type Config struct {
 	// auth keeps mails in a sink shown at /dev/mail; production leaves them
 	// waiting in the mail outbox.
 	SMTP SMTP
+	// MailLease (FRESHPLAN_MAIL_LEASE, default 2m) is how long a mailer's
+	// claim on a mail holds: longer than one SMTP delivery may take; the
+	// mails of a replica that died wait this long for another one.
+	MailLease time.Duration
+	// MailRetryAfter (FRESHPLAN_MAIL_RETRY_AFTER, default 30s) is the wait
+	// after a failed delivery, doubled after each further one up to an hour.
+	MailRetryAfter time.Duration
+	// JobRescueAfter (FRESHPLAN_JOB_RESCUE_AFTER, default 1h): a job still
+	// running after this long is taken as lost with its process (kill -9,
+	// a lost machine) and run again by another replica.
+	JobRescueAfter time.Duration
 	// AllowUnauthenticatedPublisher is freshplan.security.allow-unauthenticated-publisher
 	// (FRESHPLAN_SECURITY_ALLOW_UNAUTHENTICATED_PUBLISHER): tests only.
 	AllowUnauthenticatedPublisher bool
@@ -106,6 +117,9 @@ func FromEnv() (Config, error) {
 	parse("FRESHPLAN_TOKEN_LEEWAY", durationInto(&c.TokenLeeway))
 	parse("FRESHPLAN_SHUTDOWN_TIMEOUT", durationInto(&c.ShutdownTimeout))
 	parse("FRESHPLAN_EVENT_RETENTION", durationInto(&c.EventRetention))
+	parse("FRESHPLAN_MAIL_LEASE", positiveDurationInto(&c.MailLease))
+	parse("FRESHPLAN_MAIL_RETRY_AFTER", positiveDurationInto(&c.MailRetryAfter))
+	parse("FRESHPLAN_JOB_RESCUE_AFTER", positiveDurationInto(&c.JobRescueAfter))
 	parse("FRESHPLAN_SECURITY_ALLOW_UNAUTHENTICATED_PUBLISHER", boolInto(&c.AllowUnauthenticatedPublisher))
 	parse("FRESHPLAN_DB_MAX_CONNS", func(s string) error {
 		n, err := strconv.ParseInt(s, 10, 32)
@@ -182,6 +196,17 @@ func env(name, def string) string {
 func boolInto(dst *bool) func(string) error {
 	return func(s string) (err error) {
 		*dst, err = strconv.ParseBool(s)
+		return err
+	}
+}
+
+func positiveDurationInto(dst *time.Duration) func(string) error {
+	return func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err == nil && d <= 0 {
+			err = errors.New("not a positive duration")
+		}
+		*dst = d
 		return err
 	}
 }

@@ -29,6 +29,7 @@ type Message struct {
 	UnsubscribeURL string // List-Unsubscribe, with one-click POST (RFC 8058)
 	Attempts       int    // deliveries tried, this one included
 	CreatedAt      time.Time
+	ClaimedUntil   time.Time // the claim's lease: past it, another mailer may take the mail over
 }
 
 // Sender delivers one message. An error means it was not accepted (as far

@@ -14,6 +14,10 @@ type Config struct {
 	Batch       int           // mails claimed at once
 	Poll        time.Duration // how often the outbox is looked at when idle
 	MaxAttempts int           // deliveries tried before a mail is FAILED
+	// SendTimeout bounds one delivery. A delivery starts only while at least
+	// this much of its lease is left, so that it never outlasts the claim
+	// and runs beside another mailer's delivery of the same mail.
+	SendTimeout time.Duration
 	// Backoff is the wait after the n-th failed attempt (n from 1).
 	Backoff func(n int) time.Duration
 }
@@ -21,8 +25,14 @@ type Config struct {
 // DefaultConfig: a 2-minute lease, 50 mails a claim, a look every second,
 // 8 attempts, 30 s doubling to at most an hour between them (about 2 h in all).
 func DefaultConfig() Config {
-	return Config{Lease: 2 * time.Minute, Batch: 50, Poll: time.Second, MaxAttempts: 8,
-		Backoff: func(n int) time.Duration { return min(30*time.Second<<(n-1), time.Hour) }}
+	return Config{Lease: 2 * time.Minute, Batch: 50, Poll: time.Second, MaxAttempts: 8, SendTimeout: 30 * time.Second,
+		Backoff: Backoff(30 * time.Second)}
+}
+
+// Backoff waits first after the first failed attempt, doubling after each
+// further one, up to an hour.
+func Backoff(first time.Duration) func(n int) time.Duration {
+	return func(n int) time.Duration { return min(first<<(n-1), time.Hour) }
 }
 
 // Mailer delivers the outbox.
@@ -76,7 +86,11 @@ func (m *Mailer) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, msg := range msgs {
+	for i, msg := range msgs {
+		if m.now().Add(m.cfg.SendTimeout).After(msg.ClaimedUntil) {
+			// A slow relay used up the lease: the rest go back.
+			return len(msgs), m.outbox.Release(ctx, msgs[i:])
+		}
 		if err := m.deliver(ctx, msg); err != nil {
 			return len(msgs), err
 		}
@@ -87,7 +101,9 @@ func (m *Mailer) RunOnce(ctx context.Context) (int, error) {
 // deliver sends one claimed mail, outside any transaction, and records
 // the outcome.
 func (m *Mailer) deliver(ctx context.Context, msg Message) error {
-	err := m.sender.Send(ctx, msg)
+	sctx, cancel := context.WithTimeout(ctx, m.cfg.SendTimeout)
+	err := m.sender.Send(sctx, msg)
+	cancel()
 	switch {
 	case err == nil:
 		m.log.InfoContext(ctx, "mail sent", "mail_id", msg.ID, "attempt", msg.Attempts)

@@ -1,6 +1,8 @@
 package mail_test
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -133,4 +135,49 @@ func TestLapsedLeaseIsTakenOver(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Len(t, srv.Received(), 1)
+}
+
+// slowRelay delivers through next and then moves the test's clock on, as
+// a relay that takes its time would.
+type slowRelay struct {
+	next  mail.Sender
+	clock *time.Time
+	takes time.Duration
+}
+
+func (s slowRelay) Send(ctx context.Context, m mail.Message) error {
+	err := s.next.Send(ctx, m)
+	*s.clock = s.clock.Add(s.takes)
+	return err
+}
+
+// TestASlowRelayNeverOutlastsTheLease: a mailer starts a delivery only
+// while a whole delivery timeout of its lease is left; the mails it did not
+// try go back at once, so no other mailer delivers one while it still might.
+func TestASlowRelayNeverOutlastsTheLease(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := t.Context()
+	srv := mailtest.NewServer(t)
+	clock := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	cfg := mail.DefaultConfig() // a 2-minute lease, 30 s per delivery at most
+	m := mail.NewMailer(mail.NewOutbox(db.AppPool(t)), slowRelay{next: sender(srv), clock: &clock, takes: 50 * time.Second},
+		cfg, metric.New(), func() time.Time { return clock }, slog.New(slog.DiscardHandler))
+	for i := range 4 {
+		queue(t, db, fmt.Sprintf("<followup.T3.%d@leads.freshplan>", i), clock.Add(-time.Duration(i)*time.Millisecond))
+	}
+
+	n, err := m.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 4, n)
+	// At 0 s and 50 s; a third at 100 s could run until 130 s, past the lease (120 s).
+	require.Len(t, srv.Received(), 2)
+	var pending, claimed, tried int
+	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'PENDING'),
+		count(claimed_until) FILTER (WHERE state = 'PENDING'), coalesce(sum(attempts) FILTER (WHERE state = 'PENDING'), 0)
+		FROM mail_outbox`).Scan(&pending, &claimed, &tried))
+	require.Equal(t, []int{2, 0, 0}, []int{pending, claimed, tried}, "released untried, for any mailer to take")
+	_, err = m.RunOnce(ctx)
+	require.NoError(t, err)
+	require.Len(t, srv.Received(), 4)
 }

@@ -39,7 +39,7 @@ const claimSQL = `UPDATE mail_outbox m SET claimed_until = $2, attempts = m.atte
 	      ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) c
 	WHERE m.id = c.id
 	RETURNING m.id, m.message_id, m.lead_id, m.territory, coalesce(m.kind, ''), m.recipient, m.subject, m.text_body, m.html_body,
-		coalesce(m.unsubscribe_url, ''), m.attempts, m.created_at`
+		coalesce(m.unsubscribe_url, ''), m.attempts, m.created_at, m.claimed_until`
 
 // Claim leases up to limit due mails until now + lease.
 func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Message, error) {
@@ -52,7 +52,7 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
 			var m Message
 			err := r.Scan(&m.ID, &m.MessageID, &m.LeadID, &m.Territory, &m.Kind, &m.Recipient, &m.Subject, &m.Text, &m.HTML,
-				&m.UnsubscribeURL, &m.Attempts, &m.CreatedAt)
+				&m.UnsubscribeURL, &m.Attempts, &m.CreatedAt, &m.ClaimedUntil)
 			return m, err
 		})
 		return err
@@ -61,6 +61,17 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 		return nil, fmt.Errorf("mail: claim: %w", err)
 	}
 	return out, nil
+}
+
+// Release gives up claims on mails not tried, so that any mailer may
+// take them at once; a claim already taken over is left alone.
+func (o *Outbox) Release(ctx context.Context, msgs []Message) error {
+	ids := make([]uuid.UUID, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	return o.exec(ctx, `UPDATE mail_outbox SET claimed_until = NULL, attempts = attempts - 1
+		WHERE id = ANY($1) AND claimed_until = $2 AND state = 'PENDING'`, ids, msgs[0].ClaimedUntil)
 }
 
 // Sent records a delivered mail.

@@ -91,7 +91,9 @@ func (e *env) count(t *testing.T, sql string, args ...any) int {
 }
 
 // local is a wall-clock time in Berlin.
-func local(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, berlin) }
+func local(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, berlin)
+}
 
 const justBefore = time.Microsecond
 

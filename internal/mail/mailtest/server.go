@@ -30,8 +30,60 @@ type Server struct {
 	fail     int
 	mails    []Mail
 	attempts int
+	hold     Stage
+	gate     chan struct{}
+	held     int
 	Host     string
 	Port     int
+}
+
+// Stage is where Hold stops a mail's SMTP conversation.
+type Stage int
+
+const (
+	// BeforeData holds a session at MAIL FROM: nothing of the mail is sent yet.
+	BeforeData Stage = iota + 1
+	// AfterData holds a session after the mail's final dot, with the mail
+	// accepted (in Received), before the server's reply: a client that dies
+	// now never learns that it was.
+	AfterData
+)
+
+// Hold stops every session at stage until Release.
+func (s *Server) Hold(stage Stage) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold, s.gate = stage, make(chan struct{})
+}
+
+// Release lets the held sessions go on and holds no more.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate != nil {
+		close(s.gate)
+	}
+	s.hold, s.gate = 0, nil
+}
+
+// Held counts the sessions held now.
+func (s *Server) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// wait holds the caller, with s.mu held, while stage is held.
+func (s *Server) wait(stage Stage) {
+	if s.hold != stage {
+		return
+	}
+	gate := s.gate
+	s.held++
+	s.mu.Unlock()
+	<-gate
+	s.mu.Lock()
+	s.held--
 }
 
 // NewServer listens on a free loopback port until t ends.
@@ -87,6 +139,9 @@ func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	ss.s.wait(BeforeData)
 	ss.from = from
 	return nil
 }
@@ -113,5 +168,6 @@ func (ss *session) Data(r io.Reader) error {
 		return errors.New("unreadable message")
 	}
 	ss.s.mails = append(ss.s.mails, Mail{From: ss.from, To: ss.to, Msg: msg, Raw: string(raw)})
+	ss.s.wait(AfterData)
 	return nil
 }
