@@ -99,6 +99,8 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"events", "--help"}, "-consumer"},
 		{[]string{"events", "replay", "--help"}, "-from"},
 		{[]string{"normalize", "--help"}, "-backfill"},
+		{[]string{"followups", "--help"}, "-backfill"},
+		{[]string{"protect", "--help"}, "-batch"},
 		{[]string{"bench", "--help"}, "-writers"},
 		{[]string{"bench", "-h"}, "-rate"},
 	} {

@@ -4,11 +4,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -141,23 +139,8 @@ func (f *fleet) count(sql string, args ...any) int {
 }
 
 func (f *fleet) call(p *proc, method, path string, body any, header ...string) (int, []byte) {
-	t := f.t
-	t.Helper()
-	b, err := json.Marshal(body)
-	require.NoError(t, err)
-	req, err := http.NewRequestWithContext(f.ctx, method, p.base+path, bytes.NewReader(b))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+f.tok)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return res.StatusCode, out
+	f.t.Helper()
+	return callAPI(f.ctx, f.t, p.base, f.tok, method, path, body, header...)
 }
 
 // leads creates the consenting leads through p; due backdates them by 10

@@ -53,21 +53,7 @@ func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
 	require.NoError(t, err)
 	call := func(method, path string, body any, header ...string) (int, []byte) {
 		t.Helper()
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, bytes.NewReader(b))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		out, err := io.ReadAll(res.Body)
-		require.NoError(t, err)
-		return res.StatusCode, out
+		return callAPI(ctx, t, srv.URL, tok, method, path, body, header...)
 	}
 
 	status, body := call("POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde", "email": "kueche@linde.example",
@@ -129,4 +115,25 @@ func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, string(body))
 	require.Equal(t, before, counts(), "nothing is scheduled or written again")
 	require.Equal(t, 2, before[1])
+}
+
+// callAPI sends body as JSON to base+path with tok and the header pairs,
+// and returns the status and the body.
+func callAPI(ctx context.Context, t *testing.T, base, tok, method, path string, body any, header ...string) (int, []byte) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	require.NoError(t, err)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, bytes.NewReader(b))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, out
 }

@@ -31,3 +31,33 @@ func TestHousekeepingRunsAsRiverPeriodicJobs(t *testing.T) {
 		}
 	}
 }
+
+// TestProtectionRunsAsARiverPeriodicJob: the wired service runs the lead
+// protection walk through River at start; a lead untouched for 70 days
+// moves to REMINDER and its owner's notice goes out through the mailer.
+func TestProtectionRunsAsARiverPeriodicJob(t *testing.T) {
+	db := pgtest.New(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	db.Exec(t, `INSERT INTO users (id, name, email, roles, territories)
+		VALUES ('sales.de.anna', 'Anna Berger', 'anna.berger@freshplan.example', '{SALES}', '{DE}')`)
+	db.Exec(t, `INSERT INTO leads (id, company_name, territory, owner_user_id, registered_at, created_at, created_by,
+		updated_at, updated_by) VALUES (gen_random_uuid(), 'Gasthaus Linde', 'DE', 'sales.de.anna', now() - interval '70 days',
+		now() - interval '70 days', 'sales.de.anna', now() - interval '70 days', 'sales.de.anna')`)
+	runService(ctx, t, db)
+
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for sent := 0; sent < 1; {
+		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(*) FROM mail_outbox m JOIN leads l ON l.id = m.lead_id
+			WHERE l.status = 'REMINDER' AND m.recipient = 'anna.berger@freshplan.example' AND m.state = 'SENT'`).Scan(&sent))
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatal("the protection walk did not move the lead and notify its owner")
+		}
+	}
+	var state string
+	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT state FROM river_job WHERE kind = 'lead_protection'`).Scan(&state))
+	require.Equal(t, "completed", state)
+}

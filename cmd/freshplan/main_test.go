@@ -137,6 +137,15 @@ func TestToolCommands(t *testing.T) {
 	require.Contains(t, out.String(), `"leads":0`, "a second run finds nothing to do")
 	require.Error(t, followupsCmd(ctx, cfg, log, nil, &out))
 	out.Reset()
+	// The protection walk reads every watched demo lead; a second run the
+	// same day finds nothing due.
+	require.NoError(t, protectCmd(ctx, cfg, log, []string{"--batch", "70"}, &out))
+	require.Contains(t, out.String(), `"scanned":`)
+	out.Reset()
+	require.NoError(t, protectCmd(ctx, cfg, log, nil, &out))
+	require.Contains(t, out.String(), `"reminders":0,"gracePeriods":0,"expired":0`)
+	require.Error(t, protectCmd(ctx, cfg, log, []string{"--batch", "0"}, &out))
+	out.Reset()
 	require.NoError(t, events(ctx, cfg, log, []string{"parked"}, &out))
 	require.Equal(t, "[]\n", out.String(), "nothing parked")
 	require.Error(t, events(ctx, cfg, log, []string{"replay", "--consumer", "none", "--from", "1"}, &out))
