@@ -2,6 +2,7 @@ package lead
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -130,10 +131,10 @@ func (s *Service) protectionCandidates(ctx context.Context, after uuid.UUID, siz
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Lead, error) {
 			var l Lead
-			var paused [3]int64
+			var paused pausedColumns
 			err := r.Scan(&l.ID, &l.Status, &l.Territory, &l.RegisteredAt, &l.LastActivityAt, &l.ReminderSentAt,
 				&l.GracePeriodStartAt, &l.UpdatedAt, &paused[0], &paused[1], &paused[2])
-			l.Paused = Pause{Total: micros(paused[0]), AtActivity: micros(paused[1]), AtStatus: micros(paused[2])}
+			l.Paused = paused.pause()
 			return &l, err
 		})
 		return err
@@ -160,11 +161,11 @@ func (s *Service) Protect(ctx context.Context, size int, notify ProtectionNotifi
 		for _, l := range batch {
 			after = l.ID
 			res.Scanned++
-			if !s.protectionDue(l, now) {
+			if _, _, _, due := s.protectionStep(l, now); !due {
 				continue
 			}
 			to, err := s.protectOne(ctx, l.ID, now, notify)
-			if err != nil {
+			if err != nil && !errors.Is(err, ErrNotFound) { // gone since it was read: nothing to do
 				return res, err
 			}
 			res.count(to)
@@ -187,18 +188,19 @@ func (r *ProtectionResult) count(to Status) {
 	}
 }
 
-// protectionDue reports whether l's protection step is due at now.
-func (s *Service) protectionDue(l *Lead, now time.Time) bool {
-	t, ok := s.territories.Get(l.Territory)
-	if !ok || l.ClockStoppedAt != nil {
-		return false
+// protectionStep is l's protection step if it is due at now: the status
+// it moves to, the deadline that passed and the zone it was counted in.
+func (s *Service) protectionStep(l *Lead, now time.Time) (to Status, due time.Time, loc *time.Location, ok bool) {
+	t, found := s.territories.Get(l.Territory)
+	if !found || l.ClockStoppedAt != nil {
+		return "", time.Time{}, nil, false
 	}
 	loc, err := t.Location()
 	if err != nil {
-		return false
+		return "", time.Time{}, nil, false
 	}
-	_, due, ok := NextProtection(l, loc)
-	return ok && !now.Before(due)
+	to, due, ok = NextProtection(l, loc)
+	return to, due, loc, ok && !now.Before(due)
 }
 
 // protectOne makes lead id's due protection step, if it is still due with
@@ -207,12 +209,10 @@ func (s *Service) protectOne(ctx context.Context, id uuid.UUID, now time.Time, n
 	var moved Status
 	_, err := s.command(ctx, auth.System(), id, AnyVersion, CommandProtect, nil,
 		func(tx pgx.Tx, l *Lead) (*Lead, []event.Event, *pgx.Batch, error) {
-			if !s.protectionDue(l, now) {
+			to, due, loc, ok := s.protectionStep(l, now)
+			if !ok { // moved or worked on since it was read
 				return l, nil, nil, nil
 			}
-			t, _ := s.territories.Get(l.Territory)
-			loc, _ := t.Location()
-			to, due, _ := NextProtection(l, loc)
 			from := l.Status
 			ch := &change{}
 			if err := moveStatus(auth.System(), l, to, ch, now, protectionActivity[to],

@@ -34,7 +34,7 @@ const protectionCandidatesSQL = `SELECT id, status, territory, registered_at, la
 
 func scanLead(row pgx.Row) (*Lead, error) {
 	var l Lead
-	var paused [3]int64
+	var paused pausedColumns
 	err := row.Scan(&l.ID, &l.Version, &l.CompanyName, &l.ContactPerson, &l.Email, &l.Phone, &l.Website, &l.Street,
 		&l.PostalCode, &l.City, &l.CountryCode, &l.Territory, &l.BusinessType, &l.Source, &l.Status, &l.OwnerUserID,
 		&l.CollaboratorUserIDs, &l.EmailConsent, &l.ContactBlocked, &l.RegisteredAt, &l.LastActivityAt,
@@ -48,14 +48,20 @@ func scanLead(row pgx.Row) (*Lead, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lead: scan: %w", err)
 	}
-	l.Paused = Pause{Total: micros(paused[0]), AtActivity: micros(paused[1]), AtStatus: micros(paused[2])}
+	l.Paused = paused.pause()
 	utc(&l.RegisteredAt, &l.CreatedAt, &l.UpdatedAt)
 	utcPtr(l.LastActivityAt, l.LastFollowUpAt, l.T3FollowUpSentAt, l.T7FollowUpSentAt, l.ReminderSentAt,
 		l.GracePeriodStartAt, l.ExpiredAt, l.ClockStoppedAt)
 	return &l, nil
 }
 
-func micros(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
+// pausedColumns are paused_us, paused_us_at_activity, paused_us_at_status.
+type pausedColumns [3]int64
+
+func (c pausedColumns) pause() Pause {
+	us := func(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+	return Pause{Total: us(c[0]), AtActivity: us(c[1]), AtStatus: us(c[2])}
+}
 
 func utc(ts ...*time.Time) {
 	for _, t := range ts {
