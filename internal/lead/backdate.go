@@ -2,7 +2,6 @@ package lead
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,34 +17,11 @@ import (
 // (the follow-up scheduler moves the follow-ups that have not run).
 const CommandBackdate = "backdate"
 
-// TypeUpdated is lead.updated (SPEC §5): a committed change that no more
-// specific event describes.
-const TypeUpdated = "lead.updated"
-
 // ActivityRegistrationBackdated records a changed registration date.
 const ActivityRegistrationBackdated = "REGISTRATION_BACKDATED"
 
 // minBackdateReason is the shortest reason accepted for a backdating.
 const minBackdateReason = 10
-
-// UpdatedKey is leadId|lead.updated|leadVersion.
-func UpdatedKey(leadID uuid.UUID, version int) uuid.UUID {
-	return event.NameUUID(leadID.String() + "|" + TypeUpdated + "|" + strconv.Itoa(version))
-}
-
-type updatedData struct {
-	LeadID        uuid.UUID `json:"leadId"`
-	ChangedFields []string  `json:"changedFields"`
-	ChangedBy     string    `json:"changedBy"`
-	ChangedAt     string    `json:"changedAt"`
-}
-
-// updated is the lead.updated event of a change to fields of the locked
-// lead l, which is written at the next version.
-func updated(l *Lead, fields []string, by string, at time.Time) pendingEvent {
-	return pendingEvent{typ: TypeUpdated, key: UpdatedKey(l.ID, l.Version+1), at: at,
-		data: updatedData{LeadID: l.ID, ChangedFields: fields, ChangedBy: by, ChangedAt: event.FormatTime(at)}}
-}
 
 // BackdateInput is the body of PUT /api/leads/{id}/registered-at.
 type BackdateInput struct {

@@ -53,6 +53,9 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, ve
 			}
 		}
 		changed = l
+		if ev, ok := updatedSince(&before, l, p.UserID, now); ok {
+			ch.events = append(ch.events, ev)
+		}
 		out, events, b := s.save(ctx, p, l, ch, now)
 		return out, events, b, nil
 	})

@@ -2,7 +2,9 @@ package lead
 
 import (
 	"context"
+	"reflect"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,4 +99,84 @@ func complete(ctx context.Context, l *Lead, pending []pendingEvent) []event.Even
 			Topics:   []string{TopicDashboard}, Time: p.at, CorrelationID: event.CorrelationID(ctx), Data: p.data})
 	}
 	return out
+}
+
+// TypeUpdated is lead.updated (SPEC §5): a committed change that no more
+// specific event describes.
+const TypeUpdated = "lead.updated"
+
+// UpdatedKey is leadId|lead.updated|leadVersion.
+func UpdatedKey(leadID uuid.UUID, version int) uuid.UUID {
+	return event.NameUUID(leadID.String() + "|" + TypeUpdated + "|" + strconv.Itoa(version))
+}
+
+type updatedData struct {
+	LeadID                 uuid.UUID `json:"leadId"`
+	ChangedFields          []string  `json:"changedFields"`
+	ChangedBy              string    `json:"changedBy"`
+	ChangedAt              string    `json:"changedAt"`
+	OldCollaboratorUserIDs *[]string `json:"oldCollaboratorUserIds,omitempty"` // where they changed
+}
+
+// updated is the lead.updated event of a change to fields of the locked
+// lead l, which is written at the next version.
+func updated(l *Lead, fields []string, by string, at time.Time) pendingEvent {
+	return pendingEvent{typ: TypeUpdated, key: UpdatedKey(l.ID, l.Version+1), at: at,
+		data: updatedData{LeadID: l.ID, ChangedFields: fields, ChangedBy: by, ChangedAt: event.FormatTime(at)}}
+}
+
+// eventFields are the fields whose change only lead.updated reports
+// (status and owner have events of their own), by their API names.
+var eventFields = []struct {
+	name string
+	get  func(*Lead) any
+}{
+	{"companyName", func(l *Lead) any { return l.CompanyName }},
+	{"contactPerson", func(l *Lead) any { return l.ContactPerson }},
+	{"email", func(l *Lead) any { return l.Email }},
+	{"phone", func(l *Lead) any { return l.Phone }},
+	{"website", func(l *Lead) any { return l.Website }},
+	{"street", func(l *Lead) any { return l.Street }},
+	{"postalCode", func(l *Lead) any { return l.PostalCode }},
+	{"city", func(l *Lead) any { return l.City }},
+	{"countryCode", func(l *Lead) any { return l.CountryCode }},
+	{"territory", func(l *Lead) any { return l.Territory }},
+	{"businessType", func(l *Lead) any { return l.BusinessType }},
+	{"source", func(l *Lead) any { return l.Source }},
+	{"emailConsent", func(l *Lead) any { return l.EmailConsent }},
+	{"contactBlocked", func(l *Lead) any { return l.ContactBlocked }},
+	{"collaboratorUserIds", func(l *Lead) any { return l.CollaboratorUserIDs }},
+	{"clockStoppedAt", func(l *Lead) any { return l.ClockStoppedAt }},
+	{"stopReason", func(l *Lead) any { return l.StopReason }},
+}
+
+// updatedSince is the lead.updated event of what changed from before to
+// l, with the collaborators who lost the lead in its audience; ok is
+// false when nothing changed that another event does not report.
+func updatedSince(before, l *Lead, by string, at time.Time) (ev pendingEvent, ok bool) {
+	var fields []string
+	for _, f := range eventFields {
+		if !same(f.get(before), f.get(l)) {
+			fields = append(fields, f.name)
+		}
+	}
+	if len(fields) == 0 {
+		return pendingEvent{}, false
+	}
+	ev = updated(l, fields, by, at)
+	if slices.Contains(fields, "collaboratorUserIds") {
+		data := ev.data.(updatedData)
+		old := append([]string{}, before.CollaboratorUserIDs...)
+		data.OldCollaboratorUserIDs = &old
+		ev.data, ev.extra = data, old
+	}
+	return ev, true
+}
+
+// same compares field values; an empty list is the same as none.
+func same(a, b any) bool {
+	if x, ok := a.([]string); ok {
+		return slices.Equal(x, b.([]string))
+	}
+	return reflect.DeepEqual(a, b)
 }
