@@ -1,0 +1,162 @@
+package cockpit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/lead"
+	"github.com/freshplan/leads/internal/territory"
+)
+
+// ConsumerName is the shared consumer that keeps the aggregates.
+const ConsumerName = "cockpit"
+
+// lockKey is the advisory lock a full recount holds alone and the
+// consumer shares: the two never write the aggregates at once.
+const lockKey = 0x636f636b706974 // "cockpit"
+
+// Aggregator keeps the aggregates: every event of a lead brings the lead's
+// contribution up to date with the lead as it is now, so events applied
+// twice, late or out of order change nothing more, and once the consumer
+// reached the outbox's tail the aggregates are a recount of the leads.
+type Aggregator struct {
+	territories *territory.Registry
+}
+
+// NewAggregator returns an Aggregator.
+func NewAggregator(territories *territory.Registry) *Aggregator {
+	return &Aggregator{territories: territories}
+}
+
+// Handle is the shared consumer's handler.
+func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) error {
+	if d.Subject == uuid.Nil {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(lockKey)); err != nil {
+		return fmt.Errorf("cockpit: lock: %w", err)
+	}
+	l, exists, err := readLead(ctx, tx, d.Subject)
+	if err != nil {
+		return fmt.Errorf("cockpit: read lead: %w", err)
+	}
+	b := &pgx.Batch{}
+	if err := a.sync(ctx, tx, b, d.Subject, l, exists); err != nil {
+		return err
+	}
+	if exists {
+		if err := a.recent(ctx, tx, b, d, l); err != nil {
+			return err
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("cockpit: apply: %w", err)
+	}
+	return nil
+}
+
+// sync queues what it takes to bring lead id's contribution up to date.
+func (a *Aggregator) sync(ctx context.Context, tx pgx.Tx, b *pgx.Batch, id uuid.UUID, l leadRow, exists bool) error {
+	old, err := readProjection(ctx, tx, id)
+	if err != nil {
+		return fmt.Errorf("cockpit: projection: %w", err)
+	}
+	var now projection
+	if exists {
+		if now, err = a.project(l.snapshot); err != nil {
+			return err
+		}
+	}
+	if old.territory == now.territory && slices.Equal(old.users, now.users) && slices.Equal(old.contributions, now.contributions) {
+		return nil
+	}
+	d := deltas{}
+	d.add(old.territory, old.users, old.contributions, -1)
+	d.add(now.territory, now.users, now.contributions, 1)
+	queueProjection(b, id, now)
+	queueDeltas(b, d)
+	return nil
+}
+
+// project is what s contributes, in its territory's zone.
+func (a *Aggregator) project(s snapshot) (projection, error) {
+	loc, err := a.location(s.Territory)
+	if err != nil {
+		return projection{}, err
+	}
+	return projection{territory: s.Territory, users: s.users(), contributions: s.contributions(loc)}, nil
+}
+
+func (a *Aggregator) location(code string) (*time.Location, error) {
+	t, ok := a.territories.Get(code)
+	if !ok {
+		return nil, fmt.Errorf("cockpit: unknown territory %q", code)
+	}
+	return t.Location()
+}
+
+// RecentFollowUp is an entry of recentFollowUps.
+type RecentFollowUp struct {
+	LeadID       uuid.UUID  `json:"leadId"`
+	CompanyName  string     `json:"companyName"`
+	FollowUpType string     `json:"followUpType"`
+	DueAt        *time.Time `json:"dueAt"`
+	ProcessedAt  time.Time  `json:"processedAt"`
+	Result       string     `json:"result"`
+}
+
+// RecentActivity is an entry of recentActivities.
+type RecentActivity struct {
+	LeadID      uuid.UUID `json:"leadId"`
+	CompanyName string    `json:"companyName"`
+	ActivityID  uuid.UUID `json:"activityId"`
+	Type        string    `json:"type"`
+	OccurredAt  time.Time `json:"occurredAt"`
+	UserID      string    `json:"userId"`
+}
+
+// recent queues the entry of the recent lists an event makes, if any.
+func (a *Aggregator) recent(ctx context.Context, tx pgx.Tx, b *pgx.Batch, d event.Delivered, l leadRow) error {
+	switch d.Type {
+	case lead.TypeFollowUpProcessed:
+		var data struct {
+			FollowUpType string `json:"followUpType"`
+			Result       string `json:"result"`
+			ProcessedAt  string `json:"processedAt"`
+		}
+		if err := json.Unmarshal(d.Envelope.Data, &data); err != nil {
+			return fmt.Errorf("cockpit: %s: %w", d.Type, err)
+		}
+		due, err := followUpDue(ctx, tx, l.ID, data.FollowUpType)
+		if err != nil {
+			return fmt.Errorf("cockpit: follow-up: %w", err)
+		}
+		at, _ := time.Parse(time.RFC3339Nano, data.ProcessedAt)
+		return queueRecent(b, "followup", at, d.ID, l.ID, d.Audience, RecentFollowUp{LeadID: l.ID, CompanyName: l.company,
+			FollowUpType: data.FollowUpType, DueAt: due, ProcessedAt: at, Result: data.Result})
+	case lead.TypeActivityAdded:
+		var data struct {
+			ActivityID uuid.UUID `json:"activityId"`
+			Type       string    `json:"type"`
+			OccurredAt string    `json:"occurredAt"`
+			UserID     string    `json:"userId"`
+		}
+		if err := json.Unmarshal(d.Envelope.Data, &data); err != nil {
+			return fmt.Errorf("cockpit: %s: %w", d.Type, err)
+		}
+		at, _ := time.Parse(time.RFC3339Nano, data.OccurredAt)
+		return queueRecent(b, "activity", at, d.ID, l.ID, d.Audience, RecentActivity{LeadID: l.ID, CompanyName: l.company,
+			ActivityID: data.ActivityID, Type: data.Type, OccurredAt: at, UserID: data.UserID})
+	}
+	return nil
+}

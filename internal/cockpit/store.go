@@ -1,0 +1,270 @@
+package cockpit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/lead"
+)
+
+// All of the package's SQL is in this file.
+
+// snapshotColumns read what the figures need of leads l, as the system.
+const snapshotColumns = `SELECT l.id, l.status, l.territory, l.owner_user_id, l.collaborator_user_ids,
+	l.clock_stopped_at IS NOT NULL, l.registered_at, l.paused_us, l.company_name,
+	l.t3_follow_up_sent_at, l.t7_follow_up_sent_at,
+	(SELECT f.due_at FROM follow_up f WHERE f.lead_id = l.id AND f.kind = 'T3' AND f.state = 'SCHEDULED'),
+	(SELECT f.due_at FROM follow_up f WHERE f.lead_id = l.id AND f.kind = 'T7' AND f.state = 'SCHEDULED'),
+	EXISTS (SELECT 1 FROM activities a WHERE a.lead_id = l.id AND a.type = ANY ($1::text[])
+		AND a.occurred_at > l.t3_follow_up_sent_at AND a.occurred_at <= l.t3_follow_up_sent_at + interval '7 days'),
+	EXISTS (SELECT 1 FROM activities a WHERE a.lead_id = l.id AND a.type = ANY ($1::text[])
+		AND a.occurred_at > l.t7_follow_up_sent_at AND a.occurred_at <= l.t7_follow_up_sent_at + interval '7 days')
+	FROM leads l`
+
+const (
+	snapshotSQL       = snapshotColumns + ` WHERE l.id = $2`
+	snapshotPageSQL   = snapshotColumns + ` WHERE l.id > $2 ORDER BY l.id LIMIT $3`
+	projectionSQL     = `SELECT territory, users, contributions FROM cockpit_lead WHERE lead_id = $1 FOR UPDATE`
+	saveProjectionSQL = `INSERT INTO cockpit_lead (lead_id, territory, users, contributions) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (lead_id) DO UPDATE SET territory = EXCLUDED.territory, users = EXCLUDED.users,
+		contributions = EXCLUDED.contributions`
+	// The deltas in one statement each, in key order, so that two writers
+	// lock rows in the same order.
+	applySQL = `INSERT INTO cockpit_count (territory, user_id, metric, at, value)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[])
+		ON CONFLICT (territory, user_id, metric, at) DO UPDATE SET value = cockpit_count.value + EXCLUDED.value`
+	dropZeroSQL = `DELETE FROM cockpit_count c USING unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) k(t, u, m, a)
+		WHERE c.territory = k.t AND c.user_id = k.u AND c.metric = k.m AND c.at = k.a AND c.value = 0`
+)
+
+// meaningful are the activity types that count as a response.
+var meaningful = func() []string {
+	var out []string
+	for _, t := range lead.UserActivityTypes {
+		if lead.IsMeaningful(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}()
+
+type leadRow struct {
+	snapshot
+	company string
+}
+
+func scanSnapshot(r pgx.Row) (leadRow, error) {
+	var s leadRow
+	var pausedUS int64
+	var sent3, sent7, due3, due7 *time.Time
+	var resp3, resp7 bool
+	err := r.Scan(&s.ID, &s.Status, &s.Territory, &s.Owner, &s.Collaborators, &s.ClockStopped, &s.RegisteredAt,
+		&pausedUS, &s.company, &sent3, &sent7, &due3, &due7, &resp3, &resp7)
+	s.Paused = time.Duration(pausedUS) * time.Microsecond
+	s.Sent, s.Due, s.Responded = map[string]time.Time{}, map[string]time.Time{}, map[string]bool{}
+	for _, v := range []struct {
+		kind      string
+		sent, due *time.Time
+		resp      bool
+	}{{"T3", sent3, due3, resp3}, {"T7", sent7, due7, resp7}} {
+		if v.sent != nil {
+			s.Sent[v.kind] = *v.sent
+			s.Responded[v.kind] = v.resp
+		}
+		if v.due != nil {
+			s.Due[v.kind] = *v.due
+		}
+	}
+	return s, err
+}
+
+// readLead reads lead id as it is now; ok is false when it does not exist.
+func readLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (leadRow, bool, error) {
+	s, err := scanSnapshot(tx.QueryRow(ctx, snapshotSQL, meaningful, id))
+	if err == pgx.ErrNoRows {
+		return leadRow{}, false, nil
+	}
+	return s, err == nil, err
+}
+
+// readLeads reads the next size leads after `after`, by primary key.
+func readLeads(ctx context.Context, tx pgx.Tx, after uuid.UUID, size int) ([]leadRow, error) {
+	rows, err := tx.Query(ctx, snapshotPageSQL, meaningful, after, size)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (leadRow, error) { return scanSnapshot(r) })
+}
+
+// projection is what a lead contributed when it was last applied.
+type projection struct {
+	territory     string
+	users         []string
+	contributions []string
+}
+
+func readProjection(ctx context.Context, tx pgx.Tx, id uuid.UUID) (projection, error) {
+	var p projection
+	err := tx.QueryRow(ctx, projectionSQL, id).Scan(&p.territory, &p.users, &p.contributions)
+	if err == pgx.ErrNoRows {
+		return projection{}, nil
+	}
+	return p, err
+}
+
+func queueProjection(b *pgx.Batch, id uuid.UUID, p projection) {
+	b.Queue(saveProjectionSQL, id, p.territory, nonNil(p.users), nonNil(p.contributions))
+}
+
+// queueDeltas adds the changes of d, in key order, to b.
+func queueDeltas(b *pgx.Batch, d deltas) {
+	keys := make([]key, 0, len(d))
+	for k, v := range d {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmpKeys(a, b)
+	})
+	var ts, us, ms []string
+	var ats []time.Time
+	var vs []int64
+	for _, k := range keys {
+		ts, us, ms, ats, vs = append(ts, k.territory), append(us, k.user), append(ms, k.metric), append(ats, k.at), append(vs, d[k])
+	}
+	b.Queue(applySQL, ts, us, ms, ats, vs)
+	b.Queue(dropZeroSQL, ts, us, ms, ats)
+}
+
+func cmpKeys(a, b key) int {
+	if c := strings.Compare(a.territory, b.territory); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.user, b.user); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.metric, b.metric); c != 0 {
+		return c
+	}
+	return a.at.Compare(b.at)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Recent lists.
+
+const (
+	recentInsertSQL = `INSERT INTO cockpit_recent (territory, user_id, kind, at, event_id, lead_id, owner_user_id,
+		collaborator_user_ids, item) SELECT $1, u, $2, $3, $4, $5, $6, $7, $8 FROM unnest($9::text[]) u
+		ON CONFLICT DO NOTHING`
+	// Keep the newest recentKeep per unit and kind.
+	recentTrimSQL = `DELETE FROM cockpit_recent r USING (
+		SELECT u, (SELECT x.at FROM cockpit_recent x WHERE x.territory = $1 AND x.user_id = u AND x.kind = $2
+		           ORDER BY x.at DESC, x.event_id DESC OFFSET $4 LIMIT 1) AS cut FROM unnest($3::text[]) u) k
+		WHERE r.territory = $1 AND r.user_id = k.u AND r.kind = $2 AND r.at <= k.cut`
+	recentReadSQL = `SELECT item, territory, owner_user_id, collaborator_user_ids FROM cockpit_recent
+		WHERE territory = ANY ($1::text[]) AND user_id = $2 AND kind = $3 ORDER BY at DESC, event_id DESC LIMIT $4`
+	followUpDueSQL = `SELECT due_at FROM follow_up WHERE lead_id = $1 AND kind = $2`
+)
+
+// recentKeep is how many entries of a kind each unit keeps.
+const recentKeep = 10
+
+// queueRecent adds item to the recent lists of the units of the audience
+// recorded with event eventID of lead id.
+func queueRecent(b *pgx.Batch, kind string, at time.Time, eventID int64, id uuid.UUID, a event.Audience, item any) error {
+	raw, err := json.Marshal(item)
+	if err != nil {
+		return fmt.Errorf("cockpit: recent item: %w", err)
+	}
+	units := append([]string{""}, snapshot{Owner: a.Owner, Collaborators: a.Collaborators}.users()...)
+	b.Queue(recentInsertSQL, a.Territory, kind, at, eventID, id, a.Owner, nonNil(a.Collaborators), raw, units)
+	b.Queue(recentTrimSQL, a.Territory, kind, units, recentKeep)
+	return nil
+}
+
+func followUpDue(ctx context.Context, tx pgx.Tx, id uuid.UUID, kind string) (*time.Time, error) {
+	var due time.Time
+	err := tx.QueryRow(ctx, followUpDueSQL, id, kind).Scan(&due)
+	if err == pgx.ErrNoRows {
+		return nil, nil
+	}
+	return &due, err
+}
+
+// Widget reads, as the caller.
+
+// figuresSQL sums each metric of the units of user $7 (territory units
+// for ”) in the territories $1, over the windows of each territory.
+const figuresSQL = `SELECT c.metric,
+	coalesce(sum(c.value) FILTER (WHERE c.at = '0001-01-01T00:00:00Z'), 0),
+	coalesce(sum(c.value) FILTER (WHERE c.at >= w.now AND c.at < w.now + interval '7 days'), 0),
+	coalesce(sum(c.value) FILTER (WHERE c.at > '0001-01-01T00:00:00Z' AND c.at < w.now - interval '24 hours'), 0),
+	coalesce(sum(c.value), 0),
+	coalesce(sum(c.value) FILTER (WHERE c.at = w.today), 0),
+	coalesce(sum(c.value) FILTER (WHERE c.at >= w.d30 AND c.at <= w.today), 0),
+	coalesce(sum(c.value) FILTER (WHERE c.at >= w.d7 AND c.at <= w.today), 0),
+	coalesce(sum(c.value) FILTER (WHERE c.at >= w.d14 AND c.at < w.d7), 0)
+	FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[])
+		AS w(territory, now, today, d30, d7, d14)
+	JOIN cockpit_count c ON c.territory = w.territory AND c.user_id = $7
+	GROUP BY c.metric`
+
+func readFigures(ctx context.Context, tx pgx.Tx, w windows, user string) (map[string]figures, error) {
+	rows, err := tx.Query(ctx, figuresSQL, nonNil(w.territory), w.now, w.today, w.d30, w.d7, w.d14, user)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]figures{}
+	var metric string
+	var f figures
+	_, err = pgx.ForEachRow(rows, []any{&metric, &f.count, &f.next7, &f.overdue, &f.all, &f.today, &f.last30, &f.last7,
+		&f.previous7}, func() error {
+		out[metric] = f
+		return nil
+	})
+	return out, err
+}
+
+type recentEntry[T any] struct {
+	item     T
+	audience event.Audience
+}
+
+func readRecent[T any](ctx context.Context, tx pgx.Tx, p auth.Principal, s Scope, kind string, dst *[]T) error {
+	rows, err := tx.Query(ctx, recentReadSQL, nonNil(s.Territories), s.User, kind, recentKeep)
+	if err != nil {
+		return err
+	}
+	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (recentEntry[T], error) {
+		var e recentEntry[T]
+		var raw []byte
+		if err := r.Scan(&raw, &e.audience.Territory, &e.audience.Owner, &e.audience.Collaborators); err != nil {
+			return e, err
+		}
+		return e, json.Unmarshal(raw, &e.item)
+	})
+	if err != nil {
+		return err
+	}
+	*dst = visibleOnly(p, entries)
+	return nil
+}
