@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/freshplan/leads/internal/cockpit"
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/demo"
 	"github.com/freshplan/leads/internal/followup"
@@ -137,17 +138,25 @@ func seedScale(ctx context.Context, cfg config.Config, log *slog.Logger, opts de
 	if err != nil {
 		return err
 	}
+	// And the cockpit's aggregates, by the recount a deploy runs.
+	aggregates, err := cockpit.NewAggregator(territories).Recount(ctx, pool, 10_000)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			*demo.ScaleReport
-			FollowUps followup.BackfillResult `json:"followUps"`
-		}{report, followUps})
+			FollowUps  followup.BackfillResult `json:"followUps"`
+			Aggregates cockpit.RecountResult   `json:"aggregates"`
+		}{report, followUps, aggregates})
 	}
 	printScaleReport(out, report)
 	fmt.Fprintf(out, "\nFollow-ups: %d scheduled, %d recorded as sent, %d passed (due before they were scheduled).\n",
 		followUps.Scheduled, followUps.Sent, followUps.Passed)
+	fmt.Fprintf(out, "Cockpit aggregates: %d leads counted into %d rows in %s.\n", aggregates.Leads, aggregates.Rows,
+		aggregates.Duration.Round(100*time.Millisecond))
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/freshplan/leads/api"
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/cockpit"
 	"github.com/freshplan/leads/internal/config"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/event/pgnotify"
@@ -55,6 +56,16 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	pub := event.NewPublisher(pgnotify.NewRelay(pool), metrics, log, cfg.AllowUnauthenticatedPublisher, now)
 	listener := pgnotify.NewListener(pgnotify.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName})
 	bus := event.NewBus(event.Config{Disabled: !cfg.Features.CrossModuleEvents}, pool, listener, metrics, log, now)
+	// The cockpit: its aggregates kept by one replica, its widgets cached
+	// and dropped by each.
+	aggregator := cockpit.NewAggregator(territories)
+	bus.Shared(cockpit.ConsumerName, aggregator.Handle)
+	bus.Emitting(pub)
+	var widgets *cockpit.Cache
+	if cfg.Features.LeadWidget {
+		widgets = cockpit.NewCache(cockpit.NewReader(pool, territories, now), metrics)
+		bus.Local("cockpit-cache", widgets.Invalidate)
+	}
 	idem := idempotency.NewStore(pool, now)
 	// River's client works on connections of its own, as the system role.
 	system, err := postgres.OpenSystem(ctx, cfg.DatabaseURL, 5)
@@ -88,7 +99,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),
 		Idempotency: idem, Verifier: verifier, DB: pool, Log: log, OpenAPI: api.OpenAPI,
-		UnsubscribeSecret: []byte(cfg.UnsubscribeSecret)}
+		UnsubscribeSecret: []byte(cfg.UnsubscribeSecret), Widgets: widgets}
 	if cfg.Features.Prometheus {
 		deps.Metrics = metrics
 	}
@@ -97,6 +108,20 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	var started atomic.Bool
 	background := func(ctx context.Context) {
+		// A deploy onto leads the aggregates never counted: decided before
+		// the consumer starts counting, recounted beside it.
+		if uncounted, err := aggregator.Uncounted(ctx, pool); err != nil {
+			log.Error("cockpit", "error", err)
+		} else if uncounted {
+			go func() {
+				res, err := aggregator.Recount(ctx, pool, 10_000)
+				if err != nil {
+					log.Error("cockpit: recount", "error", err)
+					return
+				}
+				log.Info("cockpit: recounted", "leads", res.Leads, "rows", res.Rows, "duration", res.Duration)
+			}()
+		}
 		go pub.RunRelay(ctx)
 		go func() { _ = bus.Run(ctx) }()
 		go collector.Run(ctx)

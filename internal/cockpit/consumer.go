@@ -35,9 +35,15 @@ func NewAggregator(territories *territory.Registry) *Aggregator {
 	return &Aggregator{territories: territories}
 }
 
+// TypeWidgetChanged is the event the aggregator emits when a lead's
+// figures changed, with everyone who could see them before or after as
+// its audience: the replicas drop those cached widgets and push the new
+// ones to their streams.
+const TypeWidgetChanged = "cockpit.widget_changed"
+
 // Handle is the shared consumer's handler.
 func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) error {
-	if d.Subject == uuid.Nil {
+	if d.Subject == uuid.Nil || d.Type == TypeWidgetChanged {
 		return nil
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(lockKey)); err != nil {
@@ -48,7 +54,8 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) e
 		return fmt.Errorf("cockpit: read lead: %w", err)
 	}
 	b := &pgx.Batch{}
-	if err := a.sync(ctx, tx, b, d.Subject, l, exists); err != nil {
+	old, now, err := a.sync(ctx, tx, b, d.Subject, l, exists)
+	if err != nil {
 		return err
 	}
 	if exists {
@@ -62,29 +69,56 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) e
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("cockpit: apply: %w", err)
 	}
-	return nil
+	return a.announce(ctx, tx, d, old, now)
 }
 
-// sync queues what it takes to bring lead id's contribution up to date.
-func (a *Aggregator) sync(ctx context.Context, tx pgx.Tx, b *pgx.Batch, id uuid.UUID, l leadRow, exists bool) error {
-	old, err := readProjection(ctx, tx, id)
-	if err != nil {
-		return fmt.Errorf("cockpit: projection: %w", err)
+// sync queues what it takes to bring lead id's contribution up to date,
+// and returns what it was and is.
+func (a *Aggregator) sync(ctx context.Context, tx pgx.Tx, b *pgx.Batch, id uuid.UUID, l leadRow, exists bool) (old, now projection, err error) {
+	if old, err = readProjection(ctx, tx, id); err != nil {
+		return old, now, fmt.Errorf("cockpit: projection: %w", err)
 	}
-	var now projection
 	if exists {
 		if now, err = a.project(l.snapshot); err != nil {
-			return err
+			return old, now, err
 		}
 	}
 	if old.territory == now.territory && slices.Equal(old.users, now.users) && slices.Equal(old.contributions, now.contributions) {
-		return nil
+		return old, now, nil
 	}
 	d := deltas{}
 	d.add(old.territory, old.users, old.contributions, -1)
 	d.add(now.territory, now.users, now.contributions, 1)
 	queueProjection(b, id, now)
 	queueDeltas(b, d)
+	return old, now, nil
+}
+
+type widgetChangedData struct {
+	LeadID uuid.UUID `json:"leadId"`
+	Cause  string    `json:"cause"` // the type of the event that changed it
+}
+
+// announce emits TypeWidgetChanged for each territory the lead counted in
+// before or after, to the users of both and of the event's audience.
+func (a *Aggregator) announce(ctx context.Context, tx pgx.Tx, d event.Delivered, old, now projection) error {
+	users := slices.Concat(old.users, now.users, []string{d.Audience.Owner}, d.Audience.Collaborators)
+	slices.Sort(users)
+	users = slices.DeleteFunc(slices.Compact(users), func(u string) bool { return u == "" })
+	territories := []string{d.Audience.Territory, old.territory, now.territory}
+	slices.Sort(territories)
+	for _, t := range slices.Compact(territories) {
+		if t == "" {
+			continue
+		}
+		e := event.Event{Type: TypeWidgetChanged, Key: event.NameUUID(ConsumerName + "|" + d.Envelope.ID + "|" + t),
+			Subject: d.Subject, SubjectVersion: d.SubjectVersion, Audience: event.Audience{Territory: t, Collaborators: users},
+			Topics: []string{lead.TopicDashboard}, Time: d.CreatedAt, CausationID: d.Envelope.ID,
+			Data: widgetChangedData{LeadID: d.Subject, Cause: d.Type}}
+		if err := event.Emit(ctx, tx, e); err != nil {
+			return fmt.Errorf("cockpit: announce: %w", err)
+		}
+	}
 	return nil
 }
 

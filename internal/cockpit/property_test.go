@@ -61,6 +61,7 @@ func newEnv(t *testing.T, start time.Time) *env {
 	bus := event.NewBus(event.Config{PollInterval: 20 * time.Millisecond}, pool,
 		pgnotify.NewListener(pgnotify.Config{ConnString: db.AppURL, ApplicationName: "cockpit-test-" + db.Name}), m, quiet, now)
 	bus.Shared(cockpit.ConsumerName, agg.Handle)
+	bus.Emitting(pub)
 	bctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = bus.Run(bctx); close(done) }()

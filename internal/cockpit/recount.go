@@ -92,3 +92,16 @@ func writeTotals(ctx context.Context, tx pgx.Tx, totals deltas) error {
 	}
 	return flush()
 }
+
+// Uncounted reports whether leads exist that no recount or event ever
+// counted: the first start after a deploy onto existing data.
+func (a *Aggregator) Uncounted(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	var needed bool
+	err := postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM cockpit_lead) AND EXISTS (SELECT 1 FROM leads)`).Scan(&needed)
+	})
+	if err != nil {
+		return false, fmt.Errorf("cockpit: uncounted: %w", err)
+	}
+	return needed, nil
+}

@@ -216,7 +216,7 @@ func followUpDue(ctx context.Context, tx pgx.Tx, id uuid.UUID, kind string) (*ti
 // for ”) in the territories $1, over the windows of each territory.
 const figuresSQL = `SELECT c.metric,
 	coalesce(sum(c.value) FILTER (WHERE c.at = '0001-01-01T00:00:00Z'), 0),
-	coalesce(sum(c.value) FILTER (WHERE c.at >= w.now AND c.at < w.now + interval '7 days'), 0),
+	coalesce(sum(c.value) FILTER (WHERE c.at > w.now AND c.at <= w.now + interval '7 days'), 0),
 	coalesce(sum(c.value) FILTER (WHERE c.at > '0001-01-01T00:00:00Z' AND c.at < w.now - interval '24 hours'), 0),
 	coalesce(sum(c.value), 0),
 	coalesce(sum(c.value) FILTER (WHERE c.at = w.today), 0),

@@ -64,6 +64,7 @@ type Bus struct {
 
 	local  []*localConsumer
 	shared []*sharedConsumer
+	pub    *Publisher // writes what shared consumers emit
 
 	pos            Position // owned by the listener goroutine
 	connected      atomic.Bool
@@ -95,6 +96,9 @@ func (b *Bus) Local(name string, h LocalHandler) { b.local = append(b.local, &lo
 func (b *Bus) Shared(name string, h SharedHandler) {
 	b.shared = append(b.shared, &sharedConsumer{name, h})
 }
+
+// Emitting lets shared consumers emit events (Emit), written with pub.
+func (b *Bus) Emitting(pub *Publisher) { b.pub = pub }
 
 // Run listens and dispatches until ctx ends.
 func (b *Bus) Run(ctx context.Context) error {

@@ -2,6 +2,7 @@ package event
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,6 +47,13 @@ func (b *Bus) runShared(ctx context.Context) {
 // event is processed by exactly one replica; the effects, the processed
 // keys and the new position commit together.
 func (b *Bus) processShared(ctx context.Context, c *sharedConsumer, received time.Time) (more bool, err error) {
+	em := &emitter{pub: b.pub}
+	ctx = context.WithValue(ctx, emitterKey{}, em)
+	defer func() {
+		if err == nil && b.pub != nil {
+			b.pub.Committed(em.events)
+		}
+	}()
 	err = postgres.InTx(ctx, b.pool, auth.System(), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO event_consumer (name, watermark, last_id) VALUES ($1, '0', 0)
 			ON CONFLICT (name) DO NOTHING`, c.name); err != nil {
@@ -130,4 +138,29 @@ func (b *Bus) handleShared(ctx context.Context, tx pgx.Tx, c *sharedConsumer, d 
 		SET attempts = parked_event.attempts + EXCLUDED.attempts, last_error = EXCLUDED.last_error, parked_at = now()`,
 		c.name, d.Envelope.ID, d.ID, attempts, truncate(err.Error(), 2000))
 	return perr
+}
+
+// emitter collects what the handlers of a shared consumer's batch emit,
+// to announce it once the batch committed.
+type emitter struct {
+	pub    *Publisher
+	events []Event
+}
+
+type emitterKey struct{}
+
+// Emit writes e in tx, the transaction of the shared consumer's handler
+// that calls it, as the system; it is announced once the batch commits.
+// A handler that derives facts from events (aggregates) tells the replicas
+// this way that they changed.
+func Emit(ctx context.Context, tx pgx.Tx, e Event) error {
+	em, ok := ctx.Value(emitterKey{}).(*emitter)
+	if !ok || em.pub == nil {
+		return errors.New("event: Emit outside a shared consumer of a bus that emits")
+	}
+	if err := em.pub.Write(ctx, tx, auth.System().UserID, e); err != nil {
+		return err
+	}
+	em.events = append(em.events, e)
+	return nil
 }

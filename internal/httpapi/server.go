@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/cockpit"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/idempotency"
 	"github.com/freshplan/leads/internal/lead"
@@ -35,6 +36,9 @@ type Deps struct {
 	DevMail DevMail
 	// UnsubscribeSecret checks the signed tokens of /unsubscribe.
 	UnsubscribeSecret []byte
+	// Widgets serves the cockpit's lead widget; nil: the widget is off
+	// (features.dashboard.lead-widget.enabled=false), its route 404.
+	Widgets *cockpit.Cache
 }
 
 // EventHealth reports the event listener for readiness.
@@ -61,13 +65,14 @@ type server struct {
 	devMail  DevMail
 	// unsubscribeSecret checks the tokens of the unsubscribe links.
 	unsubscribeSecret []byte
+	widgets           *cockpit.Cache
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	s := &server{metrics: d.Metrics, events: d.Events, feed: d.Feed, leads: d.Leads, users: d.Users, idem: d.Idempotency,
 		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI, devMail: d.DevMail,
-		unsubscribeSecret: d.UnsubscribeSecret}
+		unsubscribeSecret: d.UnsubscribeSecret, widgets: d.Widgets}
 	mux := http.NewServeMux()
 	api := func(pattern string, h handlerFunc) { mux.HandleFunc(pattern, s.authenticate(s.handle(h))) }
 	change := func(pattern string, h handlerFunc) {
@@ -84,6 +89,9 @@ func New(d Deps) http.Handler {
 	api("GET /api/leads/{id}/activities", s.listActivities)
 	api("GET /api/territories", s.territories)
 	api("GET /api/events", s.listEvents)
+	if d.Widgets != nil {
+		api("GET /api/cockpit/lead-widget", s.leadWidget)
+	}
 	if d.Metrics != nil {
 		metrics := promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})
 		mux.Handle("GET /q/metrics", metrics)

@@ -34,6 +34,9 @@ type Set struct {
 	FollowUpSent          *prometheus.CounterVec   // type, territory, result: success|failure|skipped
 	FollowUpBatchDuration *prometheus.HistogramVec // type
 	FollowUpQueueSize     *prometheus.GaugeVec     // type, state: pending|processing
+
+	CacheInvalidations *prometheus.CounterVec // widget, trigger: event|manual|ttl
+	ActiveWidgets      *prometheus.GaugeVec   // type: open live streams
 }
 
 // New creates and registers the metrics.
@@ -90,13 +93,19 @@ func New() *Set {
 			Name: "freshplan_followup_batch_duration_ms", Help: "Time to process one due follow-up, in ms.",
 			Buckets: LatencyBuckets,
 		}, []string{"type"}),
+		CacheInvalidations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "freshplan_dashboard_cache_invalidations_total", Help: "Cached widgets dropped, by widget and trigger.",
+		}, []string{"widget", "trigger"}),
+		ActiveWidgets: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "freshplan_dashboard_active_widgets", Help: "Open live streams of the cockpit, by widget type.",
+		}, []string{"type"}),
 		FollowUpQueueSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "freshplan_followup_queue_size", Help: "Follow-ups due and not yet processed (pending) or being processed (processing).",
 		}, []string{"type", "state"}),
 	}
 	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors, s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
 		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.OldestXactAge, s.HTTPDuration,
-		s.FollowUpSent, s.FollowUpBatchDuration, s.FollowUpQueueSize,
+		s.FollowUpSent, s.FollowUpBatchDuration, s.FollowUpQueueSize, s.CacheInvalidations, s.ActiveWidgets,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }

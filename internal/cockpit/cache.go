@@ -1,0 +1,104 @@
+package cockpit
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/metric"
+)
+
+// TTL is how long a cached widget lives without an event that changes it.
+const TTL = 60 * time.Second
+
+// Cache holds widgets per scope for this replica. Its local consumer drops
+// exactly the scopes an event touches; the TTL bounds what a lost event
+// could leave stale.
+type Cache struct {
+	reader  *Reader
+	entries *otter.Cache[string, *Widget]
+	metrics *metric.Set
+}
+
+// NewCache returns a cache over reader.
+func NewCache(reader *Reader, metrics *metric.Set) *Cache {
+	c := &Cache{reader: reader, metrics: metrics}
+	c.entries = otter.Must(&otter.Options[string, *Widget]{
+		MaximumSize:      100_000,
+		ExpiryCalculator: otter.ExpiryWriting[string, *Widget](TTL),
+		OnDeletion: func(e otter.DeletionEvent[string, *Widget]) {
+			if e.Cause == otter.CauseExpiration {
+				metrics.CacheInvalidations.WithLabelValues("lead", "ttl").Inc()
+			}
+		},
+	})
+	return c
+}
+
+// Scope is p's scope, narrowed to territory only when asked.
+func (c *Cache) Scope(p auth.Principal, only string) (Scope, error) {
+	return ScopeOf(p, only, c.reader.territories)
+}
+
+// Widget is scope s's widget, from the cache or read as p. Concurrent
+// misses of one scope read once.
+func (c *Cache) Widget(ctx context.Context, p auth.Principal, s Scope) (*Widget, error) {
+	return c.entries.Get(ctx, s.Key, otter.LoaderFunc[string, *Widget](func(ctx context.Context, _ string) (*Widget, error) {
+		return c.reader.Widget(ctx, p, s)
+	}))
+}
+
+// Age is how long ago scope key's cached widget was generated; ok is false
+// when none is cached.
+func (c *Cache) Age(key string, now time.Time) (time.Duration, bool) {
+	w, ok := c.entries.GetIfPresent(key)
+	if !ok {
+		return 0, false
+	}
+	return now.Sub(w.GeneratedAt), true
+}
+
+// Invalidate is the local consumer: on TypeWidgetChanged, which the
+// aggregator emits once the figures committed, it drops the scopes that
+// could see the lead before or after the change (the users of its
+// audience, every territories-scope holding its territory, all).
+func (c *Cache) Invalidate(_ context.Context, d event.Delivered) error {
+	a := d.Audience
+	if d.Type != TypeWidgetChanged || a.Territory == "" {
+		return nil
+	}
+	for key := range c.entries.Keys() {
+		if touches(key, a) {
+			if _, dropped := c.entries.Invalidate(key); dropped {
+				c.metrics.CacheInvalidations.WithLabelValues("lead", "event").Inc()
+			}
+		}
+	}
+	return nil
+}
+
+// InvalidateAll drops every cached widget (an operator's request).
+func (c *Cache) InvalidateAll() {
+	n := c.entries.EstimatedSize()
+	c.entries.InvalidateAll()
+	c.metrics.CacheInvalidations.WithLabelValues("lead", "manual").Add(float64(n))
+}
+
+// touches reports whether the scope of key could see a lead of audience a.
+func touches(key string, a event.Audience) bool {
+	kind, rest, _ := strings.Cut(key, ":")
+	switch kind {
+	case "all":
+		return true
+	case "territories":
+		return slices.Contains(strings.Split(rest, ","), a.Territory)
+	case "user":
+		return rest == a.Owner || slices.Contains(a.Collaborators, rest)
+	}
+	return false
+}
