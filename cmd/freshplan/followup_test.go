@@ -22,10 +22,14 @@ import (
 
 // runService wires the service on db as its login role, with dev auth,
 // and runs its background work (River, the mailer) until t ends.
-func runService(ctx context.Context, t *testing.T, db *pgtest.DB) (config.Config, *service) {
+func runService(ctx context.Context, t *testing.T, db *pgtest.DB, options ...func(*config.Config)) (config.Config, *service) {
 	t.Helper()
 	cfg := config.Config{DatabaseURL: db.AppURL, DevAuth: true, DevJWTSecret: "a-test-secret-of-at-least-32-bytes!!",
-		PublicURL: "https://leads.example", EventRetention: time.Hour, ShutdownTimeout: 10 * time.Second}.WithDevDefaults()
+		PublicURL: "https://leads.example", EventRetention: time.Hour, ShutdownTimeout: 10 * time.Second,
+		Features: config.Features{LeadWidget: true, CrossModuleEvents: true, Prometheus: true}}.WithDevDefaults()
+	for _, o := range options {
+		o(&cfg)
+	}
 	pool, err := postgres.Open(ctx, db.AppURL, 8)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)

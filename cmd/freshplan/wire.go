@@ -36,6 +36,7 @@ type service struct {
 	leads     *lead.Service
 	followups *followup.Scheduler
 	notices   *protection.Notifier
+	widgets   *cockpit.Cache // nil with the widget off
 	// background runs the relay, the listener, the metric collector, the
 	// cleanups and River's job client until ctx ends.
 	background func(ctx context.Context)
@@ -144,7 +145,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		}
 		system.Close()
 	}
-	return &service{handler: httpapi.New(deps), leads: leads, followups: scheduler, notices: notices, background: background, close: closeJobs}, nil
+	return &service{handler: httpapi.New(deps), leads: leads, followups: scheduler, notices: notices, widgets: widgets, background: background, close: closeJobs}, nil
 }
 
 // mailSender is how mails leave: the SMTP relay of the Config; without
