@@ -72,6 +72,20 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) e
 	return a.announce(ctx, tx, d, old, now)
 }
 
+// Sync brings lead id's contribution up to date in tx, as the system,
+// without announcing it (repairs, and the plans tests check).
+func (a *Aggregator) Sync(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+	l, exists, err := readLead(ctx, tx, id)
+	if err != nil {
+		return fmt.Errorf("cockpit: read lead: %w", err)
+	}
+	b := &pgx.Batch{}
+	if _, _, err := a.sync(ctx, tx, b, id, l, exists); err != nil {
+		return err
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
 // sync queues what it takes to bring lead id's contribution up to date,
 // and returns what it was and is.
 func (a *Aggregator) sync(ctx context.Context, tx pgx.Tx, b *pgx.Batch, id uuid.UUID, l leadRow, exists bool) (old, now projection, err error) {

@@ -73,12 +73,13 @@ func (a *Aggregator) Recount(ctx context.Context, pool *pgxpool.Pool, size int) 
 	return res, nil
 }
 
-// writeTotals writes the counts, 10,000 rows a statement.
+// writeTotals writes the counts into the emptied table, 10,000 rows a
+// statement.
 func writeTotals(ctx context.Context, tx pgx.Tx, totals deltas) error {
 	chunk := deltas{}
 	flush := func() error {
 		b := &pgx.Batch{}
-		queueDeltas(b, chunk)
+		queueCounts(b, chunk)
 		clear(chunk)
 		return tx.SendBatch(ctx, b).Close()
 	}

@@ -125,8 +125,17 @@ func queueProjection(b *pgx.Batch, id uuid.UUID, p projection) {
 	b.Queue(saveProjectionSQL, id, p.territory, nonNil(p.users), nonNil(p.contributions))
 }
 
-// queueDeltas adds the changes of d, in key order, to b.
+// queueDeltas adds the changes of d, in key order, to b, and the removal
+// of the rows they bring to zero.
 func queueDeltas(b *pgx.Batch, d deltas) {
+	if ts, us, ms, ats, ok := queueCounts(b, d); ok {
+		b.Queue(dropZeroSQL, ts, us, ms, ats)
+	}
+}
+
+// queueCounts adds the changes of d, in key order, to b; ok is false when
+// there are none.
+func queueCounts(b *pgx.Batch, d deltas) (ts, us, ms []string, ats []time.Time, ok bool) {
 	keys := make([]key, 0, len(d))
 	for k, v := range d {
 		if v != 0 {
@@ -134,19 +143,15 @@ func queueDeltas(b *pgx.Batch, d deltas) {
 		}
 	}
 	if len(keys) == 0 {
-		return
+		return nil, nil, nil, nil, false
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		return cmpKeys(a, b)
-	})
-	var ts, us, ms []string
-	var ats []time.Time
+	slices.SortFunc(keys, cmpKeys)
 	var vs []int64
 	for _, k := range keys {
 		ts, us, ms, ats, vs = append(ts, k.territory), append(us, k.user), append(ms, k.metric), append(ats, k.at), append(vs, d[k])
 	}
 	b.Queue(applySQL, ts, us, ms, ats, vs)
-	b.Queue(dropZeroSQL, ts, us, ms, ats)
+	return ts, us, ms, ats, true
 }
 
 func cmpKeys(a, b key) int {

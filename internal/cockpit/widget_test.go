@@ -52,7 +52,9 @@ func fixture(t *testing.T) (*env, map[string]uuid.UUID) {
 		require.NoError(t, err)
 		return l
 	}
-	status := func(s lead.Status) lead.UpdateInput { return lead.UpdateInput{Status: lead.Opt[lead.Status]{Set: true, V: s}} }
+	status := func(s lead.Status) lead.UpdateInput {
+		return lead.UpdateInput{Status: lead.Opt[lead.Status]{Set: true, V: s}}
+	}
 
 	l1 := backdate(create("L1", "anna", "DE"), e.clock.AddDate(0, 0, -5))
 	require.NoError(t, e.worker.Work(ctx, &river.Job[followup.JobArgs]{Args: followup.JobArgs{LeadID: l1.ID, FollowUp: followup.T3}}))
