@@ -62,6 +62,8 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	aggregator := cockpit.NewAggregator(territories)
 	bus.Shared(cockpit.ConsumerName, aggregator.Handle)
 	bus.Emitting(pub)
+	hub := cockpit.NewHub(metrics)
+	bus.Local("cockpit-stream", hub.Deliver)
 	var widgets *cockpit.Cache
 	if cfg.Features.LeadWidget {
 		widgets = cockpit.NewCache(cockpit.NewReader(pool, territories, now), metrics)
@@ -100,7 +102,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	deps := httpapi.Deps{Events: bus, Feed: event.NewFeed(pool), Leads: leads, Users: user.NewDirectory(pool, now),
 		Idempotency: idem, Verifier: verifier, DB: pool, Log: log, OpenAPI: api.OpenAPI,
-		UnsubscribeSecret: []byte(cfg.UnsubscribeSecret), Widgets: widgets}
+		UnsubscribeSecret: []byte(cfg.UnsubscribeSecret), Widgets: widgets, Stream: hub}
 	if cfg.Features.Prometheus {
 		deps.Metrics = metrics
 	}

@@ -41,6 +41,11 @@ type Delivered struct {
 	Audience       Audience
 	Topics         []string
 	CreatedAt      time.Time
+	// Resume is a cursor to read on after this event (an SSE id): the
+	// position after its page for the page's last event, before it for the
+	// others, so that a reader cut off mid-page reads the rest again rather
+	// than miss any (at least once).
+	Resume string
 }
 
 // fetchSQL reads one page after a position, and the snapshot it read it
@@ -114,7 +119,14 @@ func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limi
 	if !pg.issued {
 		return nil, pos, false, fmt.Errorf("event: fetch: position beyond the outbox or its snapshot: %w", ErrBadCursor)
 	}
-	return pg.events, pg.next(pos), pg.cut || len(pg.events) >= limit, nil
+	next = pg.next(pos)
+	for i := range pg.events {
+		pg.events[i].Resume = pos.Cursor()
+	}
+	if n := len(pg.events); n > 0 {
+		pg.events[n-1].Resume = next.Cursor()
+	}
+	return pg.events, next, pg.cut || len(pg.events) >= limit, nil
 }
 
 // page is what one fetch read.

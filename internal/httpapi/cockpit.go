@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strings"
-
-	"github.com/freshplan/leads/internal/cockpit"
 )
 
 // leadWidget is GET /api/cockpit/lead-widget[?territory=].
@@ -16,14 +13,8 @@ func (s *server) leadWidget(w http.ResponseWriter, r *http.Request) (reply, erro
 		return reply{}, err
 	}
 	scope, err := s.widgets.Scope(principal(r), only)
-	switch {
-	case errors.Is(err, cockpit.ErrUnknownTerritory):
-		return reply{}, invalid(FieldError{Field: "territory", Message: "must be a territory code"})
-	case errors.Is(err, cockpit.ErrForbidden):
-		return reply{}, newProblem(http.StatusForbidden, "forbidden", "Forbidden",
-			"Your role may not see the lead widget of this scope.")
-	case err != nil:
-		return reply{}, err
+	if err != nil {
+		return reply{}, widgetScopeProblem(err)
 	}
 	widget, err := s.widgets.Widget(r.Context(), principal(r), scope)
 	if err != nil {

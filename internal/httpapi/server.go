@@ -39,6 +39,8 @@ type Deps struct {
 	// Widgets serves the cockpit's lead widget; nil: the widget is off
 	// (features.dashboard.lead-widget.enabled=false), its route 404.
 	Widgets *cockpit.Cache
+	// Stream feeds GET /api/cockpit/stream; nil: no stream.
+	Stream *cockpit.Hub
 }
 
 // EventHealth reports the event listener for readiness.
@@ -66,13 +68,14 @@ type server struct {
 	// unsubscribeSecret checks the tokens of the unsubscribe links.
 	unsubscribeSecret []byte
 	widgets           *cockpit.Cache
+	hub               *cockpit.Hub
 }
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
 	s := &server{metrics: d.Metrics, events: d.Events, feed: d.Feed, leads: d.Leads, users: d.Users, idem: d.Idempotency,
 		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI, devMail: d.DevMail,
-		unsubscribeSecret: d.UnsubscribeSecret, widgets: d.Widgets}
+		unsubscribeSecret: d.UnsubscribeSecret, widgets: d.Widgets, hub: d.Stream}
 	mux := http.NewServeMux()
 	api := func(pattern string, h handlerFunc) { mux.HandleFunc(pattern, s.authenticate(s.handle(h))) }
 	change := func(pattern string, h handlerFunc) {
@@ -91,6 +94,9 @@ func New(d Deps) http.Handler {
 	api("GET /api/events", s.listEvents)
 	if d.Widgets != nil {
 		api("GET /api/cockpit/lead-widget", s.leadWidget)
+	}
+	if d.Stream != nil {
+		mux.HandleFunc("GET /api/cockpit/stream", s.authenticate(s.stream))
 	}
 	if d.Metrics != nil {
 		metrics := promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})

@@ -1,0 +1,89 @@
+package cockpit
+
+import (
+	"context"
+	"sync"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/metric"
+)
+
+// StreamBuffer is how many events a live stream may fall behind before it
+// is closed (the browser resumes from its last id through the feed).
+const StreamBuffer = 256
+
+// Hub fans the events this replica receives out to its live streams, each
+// through the visibility rule: one LISTEN connection feeds them all, and a
+// slow stream never holds up the others.
+type Hub struct {
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	metrics *metric.Set
+}
+
+// NewHub returns a Hub.
+func NewHub(metrics *metric.Set) *Hub {
+	return &Hub{subs: map[*Subscription]struct{}{}, metrics: metrics}
+}
+
+// Subscription is one live stream.
+type Subscription struct {
+	principal auth.Principal
+	scope     Scope
+	// Events are the events the stream may see, and the widget changes of
+	// its scope (TypeWidgetChanged).
+	Events chan event.Delivered
+	// Dropped is closed when the stream fell too far behind.
+	Dropped chan struct{}
+}
+
+// Subscribe opens a stream for p on scope s.
+func (h *Hub) Subscribe(p auth.Principal, s Scope) *Subscription {
+	sub := &Subscription{principal: p, scope: s, Events: make(chan event.Delivered, StreamBuffer), Dropped: make(chan struct{})}
+	h.mu.Lock()
+	h.subs[sub] = struct{}{}
+	h.mu.Unlock()
+	h.metrics.ActiveWidgets.WithLabelValues("lead").Inc()
+	return sub
+}
+
+// Unsubscribe closes sub's stream.
+func (h *Hub) Unsubscribe(sub *Subscription) {
+	h.mu.Lock()
+	_, open := h.subs[sub]
+	delete(h.subs, sub)
+	h.mu.Unlock()
+	if open {
+		h.metrics.ActiveWidgets.WithLabelValues("lead").Dec()
+	}
+}
+
+// Deliver is the local consumer: it hands d to every stream that may see
+// it, without waiting; a stream whose buffer is full is dropped.
+func (h *Hub) Deliver(_ context.Context, d event.Delivered) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs {
+		if !sub.wants(d) {
+			continue
+		}
+		select {
+		case sub.Events <- d:
+		default:
+			delete(h.subs, sub)
+			close(sub.Dropped)
+			h.metrics.ActiveWidgets.WithLabelValues("lead").Dec()
+		}
+	}
+	return nil
+}
+
+// wants reports whether the stream shows d: a widget change of its scope,
+// or an event its principal may see.
+func (sub *Subscription) wants(d event.Delivered) bool {
+	if d.Type == TypeWidgetChanged {
+		return touches(sub.scope.Key, d.Audience)
+	}
+	return d.Audience.VisibleTo(sub.principal)
+}
