@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -78,7 +79,7 @@ func TestLeadWidgetThroughTheService(t *testing.T) {
 	atAge, cached := svc.widgets.Age("territories:AT", time.Now())
 	require.True(t, cached)
 
-	invalidations := eventInvalidations(t, srv.URL)
+	invalidations := metricSum(t, srv.URL, "freshplan_dashboard_cache_invalidations_total", `trigger="event"`)
 	status, body = callAPI(ctx, t, srv.URL, anna, "PATCH", "/api/leads/"+l.ID, map[string]any{"status": "ACTIVE"}, "If-Match", `"1"`)
 	require.Equal(t, http.StatusOK, status, string(body))
 	until("the DE manager's widget shows the change", func() bool {
@@ -87,7 +88,7 @@ func TestLeadWidgetThroughTheService(t *testing.T) {
 	})
 	_, w := widget(anna, "")
 	require.Equal(t, 1, w.LeadStats.ByStatus["ACTIVE"])
-	require.Greater(t, eventInvalidations(t, srv.URL), invalidations, "dropped by the event")
+	require.Greater(t, metricSum(t, srv.URL, "freshplan_dashboard_cache_invalidations_total", `trigger="event"`), invalidations, "dropped by the event")
 	// The AT manager's entry was not touched: still the one read before.
 	age, cached := svc.widgets.Age("territories:AT", time.Now())
 	require.True(t, cached)
@@ -105,26 +106,6 @@ func TestLeadWidgetThroughTheService(t *testing.T) {
 	require.Equal(t, []string{"DE"}, w.Territories)
 }
 
-// eventInvalidations reads freshplan_dashboard_cache_invalidations_total
-// {trigger="event"} from /q/metrics.
-func eventInvalidations(t *testing.T, base string) float64 {
-	t.Helper()
-	res, err := http.Get(base + "/q/metrics")
-	require.NoError(t, err)
-	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
-	const name = `freshplan_dashboard_cache_invalidations_total{trigger="event",widget="lead"} `
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name); ok {
-			n, err := strconv.ParseFloat(v, 64)
-			require.NoError(t, err)
-			return n
-		}
-	}
-	require.NoError(t, sc.Err())
-	return 0
-}
-
 // TestLeadWidgetOff: with features.dashboard.lead-widget.enabled=false the
 // widget's route is 404.
 func TestLeadWidgetOff(t *testing.T) {
@@ -139,4 +120,77 @@ func TestLeadWidgetOff(t *testing.T) {
 	require.NoError(t, err)
 	status, _ := callAPI(ctx, t, srv.URL, tok, "GET", "/api/cockpit/lead-widget", nil)
 	require.Equal(t, http.StatusNotFound, status)
+}
+
+// TestEventsSurviveAKilledListener: the listener's backend is terminated
+// while leads are written through the service; after it reconnects every
+// committed event is consumed, once per consumer: the outbox, the shared
+// consumer's processed keys and freshplan_events_consumed_total agree.
+func TestEventsSurviveAKilledListener(t *testing.T) {
+	db := pgtest.New(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cfg, svc := runService(ctx, t, db, func(c *config.Config) { c.ListenerAppName = "listener-" + db.Name })
+	srv := httptest.NewServer(svc.handler)
+	defer srv.Close()
+	tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue("sales.de.anna", []string{"SALES"}, []string{"DE"},
+		"sales.de.anna", "", time.Hour)
+	require.NoError(t, err)
+	killed := 0
+	for i := range 40 {
+		if i%10 == 5 {
+			var n int
+			require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				WHERE datname = $1 AND application_name = $2`, db.Name, cfg.ListenerAppName).Scan(&n))
+			killed += n
+		}
+		status, body := callAPI(ctx, t, srv.URL, tok, "POST", "/api/leads", map[string]any{
+			"companyName": fmt.Sprintf("Betrieb %d", i), "city": fmt.Sprintf("Ort %d", i)})
+		require.Equal(t, http.StatusCreated, status, string(body))
+	}
+	require.Positive(t, killed, "the listener's backend was found and terminated")
+
+	// Three consumers in this replica: the aggregator (shared), the cache
+	// and the streams (local).
+	const consumers = 3
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var events, processed int
+	var consumed float64
+	for {
+		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM event_outbox),
+			(SELECT count(*) FROM processed_event WHERE consumer = 'cockpit')`).Scan(&events, &processed))
+		consumed = metricSum(t, srv.URL, "freshplan_events_consumed_total", `result="success"`)
+		if events > 0 && processed == events && consumed == float64(consumers*events) {
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("not every event was consumed: %d in the outbox, %d processed by the aggregator, %v consumed", events,
+				processed, consumed)
+		}
+	}
+	require.GreaterOrEqual(t, events, 80, "40 creations and their widget changes")
+	require.Zero(t, metricSum(t, srv.URL, "freshplan_events_consumed_total", `result="failure"`))
+}
+
+// metricSum adds up the samples of metric whose labels contain label.
+func metricSum(t *testing.T, base, metric, label string) float64 {
+	t.Helper()
+	res, err := http.Get(base + "/q/metrics")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	sum := 0.0
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, metric+"{") && strings.Contains(line, label) {
+			n, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+			require.NoError(t, err)
+			sum += n
+		}
+	}
+	require.NoError(t, sc.Err())
+	return sum
 }

@@ -45,9 +45,16 @@ func (c *Cache) Scope(p auth.Principal, only string) (Scope, error) {
 	return ScopeOf(p, only, c.reader.territories)
 }
 
-// Widget is scope s's widget, from the cache or read as p. Concurrent
-// misses of one scope read once.
-func (c *Cache) Widget(ctx context.Context, p auth.Principal, s Scope) (*Widget, error) {
+// Widget is scope s's widget, from the cache or read as p; fresh reads it
+// anew and caches that. Concurrent misses of one scope read once.
+func (c *Cache) Widget(ctx context.Context, p auth.Principal, s Scope, fresh bool) (*Widget, error) {
+	if fresh {
+		w, err := c.reader.Widget(ctx, p, s)
+		if err == nil {
+			c.entries.Set(s.Key, w)
+		}
+		return w, err
+	}
 	return c.entries.Get(ctx, s.Key, otter.LoaderFunc[string, *Widget](func(ctx context.Context, _ string) (*Widget, error) {
 		return c.reader.Widget(ctx, p, s)
 	}))

@@ -16,7 +16,10 @@ func (s *server) leadWidget(w http.ResponseWriter, r *http.Request) (reply, erro
 	if err != nil {
 		return reply{}, widgetScopeProblem(err)
 	}
-	widget, err := s.widgets.Widget(r.Context(), principal(r), scope)
+	// Cache-Control: no-cache asks for the figures as they are now (RFC
+	// 9111): read afresh, and cached for the next caller.
+	fresh := strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-cache")
+	widget, err := s.widgets.Widget(r.Context(), principal(r), scope, fresh)
 	if err != nil {
 		return reply{}, err
 	}

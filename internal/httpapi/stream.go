@@ -77,7 +77,7 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 		lastWidget = time.Now()
-		widget, err := s.widgets.Widget(r.Context(), p, scope)
+		widget, err := s.widgets.Widget(r.Context(), p, scope, false)
 		if err != nil {
 			return err
 		}

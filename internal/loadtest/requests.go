@@ -36,8 +36,9 @@ type RequestResult struct {
 // operation is one request of the measured set; ids are leads the caller
 // may see.
 type operation struct {
-	name string
-	req  func(rng *rand.Rand, ids []string, i int) (method, path string, body any, want int)
+	name   string
+	req    func(rng *rand.Rand, ids []string, i int) (method, path string, body any, want int)
+	header map[string]string // sent with each request
 }
 
 // operations are the requests of the scale issue's targets.
@@ -47,25 +48,33 @@ func operations(o RequestOptions) []operation {
 			n := fmt.Sprintf("%d-%d", time.Now().UnixNano(), i)
 			return "POST", "/api/leads", map[string]any{"companyName": "Messegast " + n, "city": "Messestadt " + n,
 				"email": "info@bench-" + n + ".example", "countryCode": "DE"}, http.StatusCreated
-		}},
+		}, nil},
 		{"get", func(rng *rand.Rand, ids []string, _ int) (string, string, any, int) {
 			return "GET", "/api/leads/" + ids[rng.IntN(len(ids))], nil, http.StatusOK
-		}},
+		}, nil},
 		{"list", func(_ *rand.Rand, _ []string, i int) (string, string, any, int) {
 			sort := []string{"createdAt,desc", "companyName,asc", "lastActivityAt,desc"}[i%3]
 			return "GET", "/api/leads?" + url.Values{"status": {o.Status}, "sort": {sort}, "size": {"20"}}.Encode(), nil, http.StatusOK
-		}},
+		}, nil},
 		{"search", func(_ *rand.Rand, _ []string, _ int) (string, string, any, int) {
 			return "GET", "/api/leads?" + url.Values{"q": {o.Search}, "size": {"20"}}.Encode(), nil, http.StatusOK
-		}},
+		}, nil},
 		{"duplicates", func(_ *rand.Rand, _ []string, i int) (string, string, any, int) {
 			name := []string{"Hotel Adler", "Gasthaus zur Post", "Café Central", "Restaurant Sonne"}[i%4]
 			return "GET", "/api/leads/duplicates?" + url.Values{"companyName": {name}, "city": {"Berlin"}}.Encode(), nil, http.StatusOK
-		}},
+		}, nil},
 		{"activities", func(rng *rand.Rand, ids []string, _ int) (string, string, any, int) {
 			return "GET", "/api/leads/" + ids[rng.IntN(len(ids))] + "/activities?size=20", nil, http.StatusOK
-		}},
+		}, nil},
+		// The caller's lead widget: from the cache after the first read, and
+		// read afresh from the aggregates (Cache-Control: no-cache).
+		{"widget", widget, nil},
+		{"widget-fresh", widget, map[string]string{"Cache-Control": "no-cache"}},
 	}
+}
+
+func widget(_ *rand.Rand, _ []string, _ int) (string, string, any, int) {
+	return "GET", "/api/cockpit/lead-widget", nil, http.StatusOK
 }
 
 // Requests measures each operation's latency per caller, one request at a
@@ -94,7 +103,7 @@ func measure(ctx context.Context, o RequestOptions, caller, token string, op ope
 	for i := range o.Iterations + o.Iterations/10 { // the first tenth warms up
 		method, path, body, want := op.req(rng, ids, i)
 		start := time.Now()
-		status, err := call(ctx, o, token, method, path, body, nil)
+		status, err := call(ctx, o, token, method, path, body, nil, op.header)
 		elapsed := time.Since(start)
 		if err == nil && status != want {
 			err = fmt.Errorf("%s %s: status %d, want %d", method, path, status, want)
@@ -148,7 +157,7 @@ func visibleIDs(ctx context.Context, o RequestOptions, token string) ([]string, 
 	return ids, nil
 }
 
-func call(ctx context.Context, o RequestOptions, token, method, path string, body, into any) (int, error) {
+func call(ctx context.Context, o RequestOptions, token, method, path string, body, into any, header ...map[string]string) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -159,6 +168,11 @@ func call(ctx context.Context, o RequestOptions, token, method, path string, bod
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	for _, h := range header {
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
