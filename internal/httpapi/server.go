@@ -112,6 +112,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /q/health/live", s.live)
 	mux.HandleFunc("GET /q/health/ready", s.ready)
 	mux.HandleFunc("GET /q/openapi", s.serveOpenAPI)
+	mux.Handle("GET /q/swagger-ui/", swaggerUI())
+	mux.Handle("GET /q/swagger-ui", http.RedirectHandler("/q/swagger-ui/", http.StatusMovedPermanently))
 	return requestID(s.logAndRecover(problemForUnrouted(mux)))
 }
 
