@@ -16,6 +16,7 @@ import (
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/cockpit"
 	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/demo"
 	"github.com/freshplan/leads/internal/event"
 	"github.com/freshplan/leads/internal/event/pgnotify"
 	"github.com/freshplan/leads/internal/followup"
@@ -28,6 +29,7 @@ import (
 	"github.com/freshplan/leads/internal/protection"
 	"github.com/freshplan/leads/internal/territory"
 	"github.com/freshplan/leads/internal/user"
+	"github.com/freshplan/leads/internal/web"
 )
 
 // service is the running service's parts, wired once from the Config.
@@ -108,6 +110,12 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	if sink != nil {
 		deps.DevMail = sink
+	}
+	if cfg.DevAuth {
+		// The pages sign in the demo users; sign-in through the OIDC issuer
+		// comes with the production pages.
+		deps.Pages = web.New(web.Config{Verifier: verifier, Dev: &auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)},
+			DemoUser: demo.Users, Widgets: widgets, Secret: []byte(cfg.DevJWTSecret), Log: log})
 	}
 	var started atomic.Bool
 	background := func(ctx context.Context) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/event"
+	"github.com/freshplan/leads/internal/web"
 )
 
 type requestIDKey struct{}
@@ -131,8 +132,17 @@ func (s *server) authenticate(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// bearer is the request's token: the Authorization header's, or for a
+// safe request from the service's own pages (the cockpit's stream) the
+// session cookie's. A change always needs the header, so no other site can
+// make a browser change anything with its cookie.
 func bearer(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
+	if h == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if c, err := r.Cookie(web.SessionCookie); err == nil && c.Value != "" {
+			return c.Value, true
+		}
+	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return "", false

@@ -16,6 +16,7 @@ import (
 	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/metric"
 	"github.com/freshplan/leads/internal/user"
+	"github.com/freshplan/leads/internal/web"
 )
 
 // Deps is what the HTTP layer needs from the rest of the service, built
@@ -41,6 +42,8 @@ type Deps struct {
 	Widgets *cockpit.Cache
 	// Stream feeds GET /api/cockpit/stream; nil: no stream.
 	Stream *cockpit.Hub
+	// Pages serves the browser's pages (web.Patterns); nil: none.
+	Pages http.Handler
 }
 
 // EventHealth reports the event listener for readiness.
@@ -108,6 +111,11 @@ func New(d Deps) http.Handler {
 	if s.devMail != nil {
 		mux.HandleFunc("GET /dev/mail", s.devMailHTML)
 		mux.HandleFunc("GET /dev/mail.json", s.devMailJSON)
+	}
+	if d.Pages != nil {
+		for _, pattern := range web.Patterns {
+			mux.Handle(pattern, d.Pages)
+		}
 	}
 	mux.HandleFunc("GET /q/health/live", s.live)
 	mux.HandleFunc("GET /q/health/ready", s.ready)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/freshplan/leads/internal/postgres/pgtest"
+	"github.com/freshplan/leads/internal/web"
+)
+
+// TestCockpitPagesWithDevLogin: the pages of the wired service with dev
+// auth: / leads to the cockpit, which asks for a login; a demo user picked
+// gets a session cookie (HttpOnly, Secure, SameSite=Lax), the cockpit with
+// their widget and its stream; logging out needs the form's CSRF token,
+// and a cross-site post or a change through the API with the cookie alone
+// is refused.
+func TestCockpitPagesWithDevLogin(t *testing.T) {
+	db := pgtest.New(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, svc := runService(ctx, t, db)
+	srv := httptest.NewServer(svc.handler)
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(method, path string, form url.Values, cookie *http.Cookie, header ...string) (*http.Response, string) {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, body)
+		require.NoError(t, err)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		res, err := client.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res, string(b)
+	}
+
+	res, _ := send("GET", "/", nil, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	require.Equal(t, "/cockpit", res.Header.Get("Location"))
+	res, _ = send("GET", "/cockpit", nil, nil)
+	require.Equal(t, "/login", res.Header.Get("Location"))
+	res, page := send("GET", "/login", nil, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, page, `value="sales.de.anna"`)
+
+	res, _ = send("POST", "/login", url.Values{"user": {"sales.de.anna"}}, nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	var session *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == web.SessionCookie {
+			session = c
+		}
+	}
+	require.NotNil(t, session)
+	require.True(t, session.HttpOnly)
+	require.True(t, session.Secure)
+	require.Equal(t, http.SameSiteLaxMode, session.SameSite)
+	res, _ = send("POST", "/login", url.Values{"user": {"somebody"}}, nil)
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+
+	res, page = send("GET", "/cockpit", nil, session)
+	require.Equal(t, http.StatusOK, res.StatusCode, page)
+	require.Contains(t, page, "sales.de.anna")
+	require.Contains(t, page, `data-field="leadStats.total">0<`)
+	require.Contains(t, page, `<svg id="trend"`)
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	require.Len(t, csrf, 2)
+
+	// The page's stream signs in with the cookie; a change does not.
+	sctx, stop := context.WithCancel(ctx)
+	req, err := http.NewRequestWithContext(sctx, "GET", srv.URL+"/api/cockpit/stream", nil)
+	require.NoError(t, err)
+	req.AddCookie(session)
+	stream, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, stream.StatusCode)
+	stop()
+	stream.Body.Close()
+	res, _ = send("POST", "/api/leads", nil, session)
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+
+	res, _ = send("POST", "/logout", url.Values{}, session)
+	require.Equal(t, http.StatusForbidden, res.StatusCode, "no CSRF token")
+	res, _ = send("POST", "/logout", url.Values{"csrf": {csrf[1]}}, session, "Sec-Fetch-Site", "cross-site")
+	require.Equal(t, http.StatusForbidden, res.StatusCode, "from another site")
+	res, _ = send("POST", "/logout", url.Values{"csrf": {csrf[1]}}, session)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	require.Equal(t, "/login", res.Header.Get("Location"))
+	for _, c := range res.Cookies() {
+		if c.Name == web.SessionCookie {
+			require.Negative(t, c.MaxAge)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+// Package web is the browser's side of the service: the cockpit page with
+// its live widget, signed in by a session cookie. Server-rendered with
+// html/template, plain JavaScript (EventSource), no build step; German
+// labels.
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/freshplan/leads/internal/auth"
+	"github.com/freshplan/leads/internal/cockpit"
+	"github.com/freshplan/leads/internal/user"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// SessionCookie holds the signed-in user's token; the API accepts it for
+// safe (GET) requests such as the cockpit's stream.
+const SessionCookie = "fp_session"
+
+// sessionTTL is how long a page session lasts.
+const sessionTTL = 8 * time.Hour
+
+// Config is what the pages are built from.
+type Config struct {
+	Verifier auth.Verifier
+	// Dev issues sessions for the demo users a developer picks on the
+	// login page (dev auth only).
+	Dev      *auth.DevIssuer
+	DemoUser []user.User
+	Widgets  *cockpit.Cache // nil: the widget is off and hidden
+	// Secret keys the CSRF tokens of the forms (at least 32 bytes).
+	Secret []byte
+	Log    *slog.Logger
+}
+
+type pages struct {
+	cfg  Config
+	tmpl *template.Template
+}
+
+// Patterns are the routes of the pages, for the service's mux.
+var Patterns = []string{"GET /{$}", "GET /login", "POST /login", "POST /logout", "GET /cockpit", "GET /static/"}
+
+// New returns the pages' handler for Patterns.
+func New(cfg Config) http.Handler {
+	p := &pages{cfg: cfg, tmpl: template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/*.html"))}
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", http.RedirectHandler("/cockpit", http.StatusSeeOther))
+	mux.HandleFunc("GET /login", p.loginForm)
+	mux.HandleFunc("POST /login", p.login)
+	mux.HandleFunc("POST /logout", p.signedIn(p.logout))
+	mux.HandleFunc("GET /cockpit", p.signedIn(p.cockpit))
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// Form posts from another site are refused (Origin / Sec-Fetch-Site);
+	// posts of a session carry its CSRF token as well.
+	return http.NewCrossOriginProtection().Handler(mux)
+}
+
+type principalKey struct{}
+
+// signedIn runs next with the session's principal, or sends the browser
+// to the login page.
+func (p *pages) signedIn(next func(w http.ResponseWriter, r *http.Request, who auth.Principal, session string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(SessionCookie)
+		if err != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		who, err := p.cfg.Verifier.Verify(r.Context(), c.Value)
+		if err != nil || who.Role() == "" {
+			clearSession(w)
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && !hmac.Equal([]byte(r.PostFormValue("csrf")), []byte(p.csrf(c.Value))) {
+			http.Error(w, "Das Formular ist abgelaufen oder stammt nicht von dieser Seite.", http.StatusForbidden)
+			return
+		}
+		next(w, r, who, c.Value)
+	}
+}
+
+// csrf is the form token of a session: tied to it, unknown to any other site.
+func (p *pages) csrf(session string) string {
+	m := hmac.New(sha256.New, p.cfg.Secret)
+	m.Write([]byte("csrf|" + session))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func setSession(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: int(sessionTTL.Seconds()),
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}
+
+func clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}
+
+func (p *pages) render(w http.ResponseWriter, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'")
+	if err := p.tmpl.ExecuteTemplate(w, name, data); err != nil {
+		p.cfg.Log.Error("web: render", "template", name, "error", err)
+	}
+}
