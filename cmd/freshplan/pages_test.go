@@ -88,6 +88,31 @@ func TestCockpitPagesWithDevLogin(t *testing.T) {
 	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
 	require.Len(t, csrf, 2)
 
+	// A lead through the page; the same again is a possible duplicate,
+	// registered when confirmed with a reason.
+	lindeForm := url.Values{"csrf": {csrf[1]}, "companyName": {"Gasthaus Linde"}, "city": {"Berlin"}, "countryCode": {"DE"}}
+	res, _ = send("POST", "/leads/new", lindeForm, session)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	detail := res.Header.Get("Location")
+	require.True(t, strings.HasPrefix(detail, "/leads/"))
+	res, page = send("GET", detail, nil, session)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, page, "<h1>Gasthaus Linde</h1>")
+	require.Contains(t, page, "CREATED")
+	res, page = send("POST", "/leads/new", lindeForm, session)
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, page, "Mögliche Dubletten")
+	require.Contains(t, page, `id="force"`)
+	lindeForm.Set("force", "on")
+	lindeForm.Set("overrideReason", "Zweite Filiale am Markt")
+	res, _ = send("POST", "/leads/new", lindeForm, session)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, page = send("POST", "/leads/new", url.Values{"csrf": {csrf[1]}, "companyName": {""}}, session)
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, page, `class="error"`)
+	res, _ = send("POST", "/leads/new", url.Values{"companyName": {"Ohne Token"}}, session)
+	require.Equal(t, http.StatusForbidden, res.StatusCode)
+
 	// The page's stream signs in with the cookie; a change does not.
 	sctx, stop := context.WithCancel(ctx)
 	req, err := http.NewRequestWithContext(sctx, "GET", srv.URL+"/api/cockpit/stream", nil)

@@ -115,7 +115,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 		// The pages sign in the demo users; sign-in through the OIDC issuer
 		// comes with the production pages.
 		deps.Pages = web.New(web.Config{Verifier: verifier, Dev: &auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)},
-			DemoUser: demo.Users, Widgets: widgets, Secret: []byte(cfg.DevJWTSecret), Log: log})
+			DemoUser: demo.Users, Widgets: widgets, Leads: leads, Secret: []byte(cfg.DevJWTSecret), Log: log})
 	}
 	var started atomic.Bool
 	background := func(ctx context.Context) {

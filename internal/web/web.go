@@ -17,6 +17,7 @@ import (
 
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/cockpit"
+	"github.com/freshplan/leads/internal/lead"
 	"github.com/freshplan/leads/internal/user"
 )
 
@@ -41,6 +42,7 @@ type Config struct {
 	Dev      *auth.DevIssuer
 	DemoUser []user.User
 	Widgets  *cockpit.Cache // nil: the widget is off and hidden
+	Leads    *lead.Service
 	// Secret keys the CSRF tokens of the forms (at least 32 bytes).
 	Secret []byte
 	Log    *slog.Logger
@@ -52,7 +54,8 @@ type pages struct {
 }
 
 // Patterns are the routes of the pages, for the service's mux.
-var Patterns = []string{"GET /{$}", "GET /login", "POST /login", "POST /logout", "GET /cockpit", "GET /static/"}
+var Patterns = []string{"GET /{$}", "GET /login", "POST /login", "POST /logout", "GET /cockpit", "GET /static/",
+	"GET /leads/new", "POST /leads/new", "GET /leads/{id}"}
 
 // New returns the pages' handler for Patterns.
 func New(cfg Config) http.Handler {
@@ -63,6 +66,9 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("POST /login", p.login)
 	mux.HandleFunc("POST /logout", p.signedIn(p.logout))
 	mux.HandleFunc("GET /cockpit", p.signedIn(p.cockpit))
+	mux.HandleFunc("GET /leads/new", p.signedIn(p.newLeadForm))
+	mux.HandleFunc("POST /leads/new", p.signedIn(p.createLead))
+	mux.HandleFunc("GET /leads/{id}", p.signedIn(p.leadDetail))
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	// Form posts from another site are refused (Origin / Sec-Fetch-Site);
