@@ -8,9 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"golang.org/x/oauth2"
 
 	"github.com/freshplan/leads/api"
 	"github.com/freshplan/leads/internal/auth"
@@ -111,11 +113,9 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	if sink != nil {
 		deps.DevMail = sink
 	}
-	if cfg.DevAuth {
-		// The pages sign in the demo users; sign-in through the OIDC issuer
-		// comes with the production pages.
-		deps.Pages = web.New(web.Config{Verifier: verifier, Dev: &auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)},
-			DemoUser: demo.Users, Widgets: widgets, Leads: leads, Secret: []byte(cfg.DevJWTSecret), Log: log})
+	if deps.Pages, err = pages(ctx, cfg, verifier, widgets, leads, log); err != nil {
+		system.Close()
+		return nil, err
 	}
 	var started atomic.Bool
 	background := func(ctx context.Context) {
@@ -196,4 +196,26 @@ func jobTimeout(cfg config.Config) time.Duration {
 		return min(time.Minute, cfg.JobRescueAfter/2)
 	}
 	return 0
+}
+
+// pages are the browser's pages: signed in by picking a demo user with dev
+// auth, else through the OIDC issuer when a client id is configured; nil
+// without either.
+func pages(ctx context.Context, cfg config.Config, verifier auth.Verifier, widgets *cockpit.Cache, leads *lead.Service,
+	log *slog.Logger) (http.Handler, error) {
+	wc := web.Config{Verifier: verifier, Widgets: widgets, Leads: leads, Secret: []byte(cfg.SessionSecret), Log: log}
+	switch {
+	case cfg.DevAuth:
+		wc.Dev, wc.DemoUser = &auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}, demo.Users
+	case cfg.OIDCClientID != "":
+		provider, err := oidc.NewProvider(ctx, cfg.OIDCIssuer)
+		if err != nil {
+			return nil, fmt.Errorf("wire: oidc discovery: %w", err)
+		}
+		wc.OIDC = &oauth2.Config{ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, Endpoint: provider.Endpoint(),
+			RedirectURL: cfg.PublicURL + "/login/callback", Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}
+	default:
+		return nil, nil
+	}
+	return web.New(wc), nil
 }

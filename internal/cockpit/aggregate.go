@@ -13,8 +13,8 @@ import (
 	"github.com/freshplan/leads/internal/lead"
 )
 
-// Metrics of cockpit_count. Counts have no time (at = noTime); the rest
-// are time buckets.
+// Metrics of cockpit_count. Counts have no time (at is Go's zero time,
+// 0001-01-01 UTC, before any bucket); the rest are time buckets.
 const (
 	metricStatus        = "status:"          // + status: leads per status, DELETED excluded
 	metricClockStopped  = "clock_stopped"    // leads with a stopped clock
@@ -26,11 +26,8 @@ const (
 	respondWithin       = 7 * 24 * time.Hour // SPEC §7's response window
 )
 
-// noTime is the at of plain counts: Go's zero time, 0001-01-01 UTC,
-// before any bucket.
-var noTime = time.Time{}
-
-// contribution is one metric a lead adds 1 to, at a bucket (or noTime).
+// contribution is one metric a lead adds 1 to, at a bucket (or the zero
+// time for a plain count).
 type contribution struct {
 	metric string
 	at     time.Time

@@ -20,21 +20,29 @@ type Features struct {
 
 // Config is the service configuration.
 type Config struct {
-	Addr               string        // FRESHPLAN_ADDR
-	DatabaseURL        string        // DATABASE_URL; empty: PG* variables, else a local PostgreSQL
-	MigrateDatabaseURL string        // FRESHPLAN_MIGRATE_DATABASE_URL; default DatabaseURL
-	MaxConns           int32         // FRESHPLAN_DB_MAX_CONNS
-	DevAuth            bool          // FRESHPLAN_DEV_AUTH
-	DevJWTSecret       string        // FRESHPLAN_DEV_JWT_SECRET
-	OIDCIssuer         string        // FRESHPLAN_OIDC_ISSUER
-	OIDCAudience       string        // FRESHPLAN_OIDC_AUDIENCE
-	OIDCJWKSURL        string        // FRESHPLAN_OIDC_JWKS_URL; empty: discovery
-	TokenLeeway        time.Duration // FRESHPLAN_TOKEN_LEEWAY
-	LogLevel           string        // FRESHPLAN_LOG_LEVEL: debug, info, warn, error
-	ShutdownTimeout    time.Duration // FRESHPLAN_SHUTDOWN_TIMEOUT
-	ListenerAppName    string        // FRESHPLAN_LISTENER_APPLICATION_NAME
-	EventRetention     time.Duration // FRESHPLAN_EVENT_RETENTION
-	PublicURL          string        // FRESHPLAN_PUBLIC_URL: the service's URL as mail recipients reach it
+	Addr               string // FRESHPLAN_ADDR
+	DatabaseURL        string // DATABASE_URL; empty: PG* variables, else a local PostgreSQL
+	MigrateDatabaseURL string // FRESHPLAN_MIGRATE_DATABASE_URL; default DatabaseURL
+	MaxConns           int32  // FRESHPLAN_DB_MAX_CONNS
+	DevAuth            bool   // FRESHPLAN_DEV_AUTH
+	DevJWTSecret       string // FRESHPLAN_DEV_JWT_SECRET
+	OIDCIssuer         string // FRESHPLAN_OIDC_ISSUER
+	OIDCAudience       string // FRESHPLAN_OIDC_AUDIENCE
+	OIDCJWKSURL        string // FRESHPLAN_OIDC_JWKS_URL; empty: discovery
+	// OIDCClientID (FRESHPLAN_OIDC_CLIENT_ID) turns on the pages' sign-in
+	// through the issuer (authorization code with PKCE, redirect
+	// PublicURL/login/callback); OIDCClientSecret
+	// (FRESHPLAN_OIDC_CLIENT_SECRET) for a confidential client.
+	OIDCClientID, OIDCClientSecret string
+	// SessionSecret (FRESHPLAN_SESSION_SECRET, at least 32 bytes) keys the
+	// pages' CSRF tokens; with dev auth it defaults to the dev token secret.
+	SessionSecret   string
+	TokenLeeway     time.Duration // FRESHPLAN_TOKEN_LEEWAY
+	LogLevel        string        // FRESHPLAN_LOG_LEVEL: debug, info, warn, error
+	ShutdownTimeout time.Duration // FRESHPLAN_SHUTDOWN_TIMEOUT
+	ListenerAppName string        // FRESHPLAN_LISTENER_APPLICATION_NAME
+	EventRetention  time.Duration // FRESHPLAN_EVENT_RETENTION
+	PublicURL       string        // FRESHPLAN_PUBLIC_URL: the service's URL as mail recipients reach it
 	// UnsubscribeSecret (FRESHPLAN_UNSUBSCRIBE_SECRET) signs the unsubscribe
 	// links of mails; at least 32 bytes. With dev auth it defaults to the
 	// dev token secret.
@@ -82,6 +90,8 @@ func FromEnv() (Config, error) {
 		OIDCIssuer:      os.Getenv("FRESHPLAN_OIDC_ISSUER"),
 		OIDCAudience:    os.Getenv("FRESHPLAN_OIDC_AUDIENCE"),
 		OIDCJWKSURL:     os.Getenv("FRESHPLAN_OIDC_JWKS_URL"),
+		OIDCClientID:    os.Getenv("FRESHPLAN_OIDC_CLIENT_ID"),
+		SessionSecret:   os.Getenv("FRESHPLAN_SESSION_SECRET"),
 		LogLevel:        env("FRESHPLAN_LOG_LEVEL", "info"),
 		TokenLeeway:     30 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
@@ -93,6 +103,7 @@ func FromEnv() (Config, error) {
 	}
 	c.MigrateDatabaseURL = env("FRESHPLAN_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.UnsubscribeSecret = os.Getenv("FRESHPLAN_UNSUBSCRIBE_SECRET")
+	c.OIDCClientSecret = os.Getenv("FRESHPLAN_OIDC_CLIENT_SECRET")
 	c.SMTP = SMTP{Host: os.Getenv("FRESHPLAN_SMTP_HOST"), Port: 587,
 		From:     env("FRESHPLAN_SMTP_FROM", "FreshPlan Vertrieb <vertrieb@freshplan.example>"),
 		Username: os.Getenv("FRESHPLAN_SMTP_USERNAME"), Password: os.Getenv("FRESHPLAN_SMTP_PASSWORD")}
@@ -153,6 +164,9 @@ func (c Config) WithDevDefaults() Config {
 	if c.DevAuth && c.UnsubscribeSecret == "" {
 		c.UnsubscribeSecret = c.DevJWTSecret
 	}
+	if c.DevAuth && c.SessionSecret == "" {
+		c.SessionSecret = c.DevJWTSecret
+	}
 	return c
 }
 
@@ -162,6 +176,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if !c.DevAuth && (c.OIDCIssuer == "" || c.OIDCAudience == "") {
 		errs = append(errs, errors.New("config: FRESHPLAN_OIDC_ISSUER and FRESHPLAN_OIDC_AUDIENCE are required unless dev auth is on"))
+	}
+	if c.OIDCClientID != "" && len(c.SessionSecret) < 32 {
+		errs = append(errs, errors.New("config: FRESHPLAN_SESSION_SECRET must be at least 32 bytes for the pages' sign-in"))
 	}
 	if c.DevAuth && len(c.DevJWTSecret) < 32 {
 		errs = append(errs, errors.New("config: FRESHPLAN_DEV_JWT_SECRET must be at least 32 bytes"))

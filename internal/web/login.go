@@ -8,8 +8,13 @@ import (
 	"github.com/freshplan/leads/internal/user"
 )
 
-// loginForm is GET /login: a developer picks a demo user.
-func (p *pages) loginForm(w http.ResponseWriter, _ *http.Request) {
+// loginForm is GET /login: a developer picks a demo user; in production
+// the browser goes to the issuer.
+func (p *pages) loginForm(w http.ResponseWriter, r *http.Request) {
+	if p.cfg.Dev == nil {
+		p.startOIDC(w, r)
+		return
+	}
 	p.render(w, "login.html", struct{ Users []user.User }{p.cfg.DemoUser})
 }
 

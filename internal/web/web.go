@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/cockpit"
 	"github.com/freshplan/leads/internal/lead"
@@ -41,8 +43,11 @@ type Config struct {
 	// login page (dev auth only).
 	Dev      *auth.DevIssuer
 	DemoUser []user.User
-	Widgets  *cockpit.Cache // nil: the widget is off and hidden
-	Leads    *lead.Service
+	// OIDC signs users in through the issuer (authorization code with
+	// PKCE); used when Dev is nil.
+	OIDC    *oauth2.Config
+	Widgets *cockpit.Cache // nil: the widget is off and hidden
+	Leads   *lead.Service
 	// Secret keys the CSRF tokens of the forms (at least 32 bytes).
 	Secret []byte
 	Log    *slog.Logger
@@ -54,7 +59,8 @@ type pages struct {
 }
 
 // Patterns are the routes of the pages, for the service's mux.
-var Patterns = []string{"GET /{$}", "GET /login", "POST /login", "POST /logout", "GET /cockpit", "GET /static/",
+var Patterns = []string{"GET /{$}", "GET /login", "GET /login/callback", "POST /login", "POST /logout", "GET /cockpit",
+	"GET /static/",
 	"GET /leads/new", "POST /leads/new", "GET /leads/{id}"}
 
 // New returns the pages' handler for Patterns.
@@ -64,6 +70,7 @@ func New(cfg Config) http.Handler {
 	mux.Handle("GET /{$}", http.RedirectHandler("/cockpit", http.StatusSeeOther))
 	mux.HandleFunc("GET /login", p.loginForm)
 	mux.HandleFunc("POST /login", p.login)
+	mux.HandleFunc("GET /login/callback", p.oidcCallback)
 	mux.HandleFunc("POST /logout", p.signedIn(p.logout))
 	mux.HandleFunc("GET /cockpit", p.signedIn(p.cockpit))
 	mux.HandleFunc("GET /leads/new", p.signedIn(p.newLeadForm))
@@ -75,8 +82,6 @@ func New(cfg Config) http.Handler {
 	// posts of a session carry its CSRF token as well.
 	return http.NewCrossOriginProtection().Handler(mux)
 }
-
-type principalKey struct{}
 
 // signedIn runs next with the session's principal, or sends the browser
 // to the login page.
