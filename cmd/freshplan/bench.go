@@ -31,10 +31,14 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	iterations := fs.Int("iterations", 200, "with --url: requests per operation and caller")
 	status := fs.String("status", "ACTIVE", "with --url: the list's status filter")
 	search := fs.String("q", "gast", "with --url: the search text")
+	streams := fs.Int("streams", 0, "with --url: open this many cockpit streams (10 of them admins) while activities are written at --rate for --duration")
 	var callers listFlag
 	fs.Var(&callers, "as", "with --url: caller NAME=USER:ROLE[:TERRITORY] (repeatable; default the seeded bench users)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *base != "" && *streams > 0 {
+		return benchStreams(ctx, cfg, out, *base, *streams, *rate, *duration)
 	}
 	if *base != "" {
 		return benchRequests(ctx, cfg, out, loadtest.RequestOptions{BaseURL: *base, Iterations: *iterations,
@@ -121,5 +125,40 @@ func benchRequests(ctx context.Context, cfg config.Config, out io.Writer, o load
 		return fmt.Errorf("bench: %w", err)
 	}
 	loadtest.ReportRequests(out, results)
+	return nil
+}
+
+// benchStreams opens n streams against the service at base, n-10 of SALES
+// users of DE and 10 of admins, and writes activities at rate for d.
+func benchStreams(ctx context.Context, cfg config.Config, out io.Writer, base string, n, rate int, d time.Duration) error {
+	iss := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}
+	issue := func(user, role string, territories ...string) (string, error) {
+		return iss.Issue(user, []string{role}, territories, user, "", 2*time.Hour)
+	}
+	o := loadtest.StreamOptions{BaseURL: base, Rate: rate, Duration: d}
+	watchers := min(10, n)
+	for i := range n {
+		var tok string
+		var err error
+		if i < watchers {
+			tok, err = issue(fmt.Sprintf("stream.admin.%02d", i), "ADMIN")
+			o.Watchers = append(o.Watchers, tok)
+		} else {
+			tok, err = issue(fmt.Sprintf("stream.rep.%04d", i), "SALES", "DE")
+			o.Reps = append(o.Reps, tok)
+		}
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
+	var err error
+	if o.Writer, err = issue("stream.writer", "ADMIN"); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	res, err := loadtest.Streams(ctx, o)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	loadtest.ReportStreams(out, res)
 	return nil
 }

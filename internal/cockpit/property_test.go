@@ -58,10 +58,12 @@ func newEnv(t *testing.T, start time.Time) *env {
 	leads := lead.NewService(lead.Deps{Pool: pool, Publisher: pub, Metrics: m, Territories: territories,
 		Hooks: []lead.TxHook{followup.NewScheduler(jobs, territories)}, Now: now, Log: quiet})
 	agg := cockpit.NewAggregator(territories)
+	// The bus runs on its own goroutines and the real clock: the test's
+	// clock belongs to the commands it drives.
 	bus := event.NewBus(event.Config{PollInterval: 20 * time.Millisecond}, pool,
-		pgnotify.NewListener(pgnotify.Config{ConnString: db.AppURL, ApplicationName: "cockpit-test-" + db.Name}), m, quiet, now)
+		pgnotify.NewListener(pgnotify.Config{ConnString: db.AppURL, ApplicationName: "cockpit-test-" + db.Name}), m, quiet, time.Now)
 	bus.Shared(cockpit.ConsumerName, agg.Handle)
-	bus.Emitting(pub)
+	bus.Emitting(event.NewPublisher(pgnotify.NewRelay(pool), m, quiet, false, time.Now))
 	bctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = bus.Run(bctx); close(done) }()

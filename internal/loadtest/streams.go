@@ -1,0 +1,245 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// StreamOptions drive Streams: many open cockpit streams against a
+// running service while a writer commits events at a fixed rate.
+type StreamOptions struct {
+	BaseURL  string
+	Reps     []string // tokens of the SALES users, each watching their own leads
+	Watchers []string // tokens of users who see everything (ADMIN)
+	Writer   string   // the token the writer records activities with (ADMIN)
+	Rate     int      // activities per second
+	Duration time.Duration
+	Client   *http.Client
+}
+
+// StreamResult is what the streams received.
+type StreamResult struct {
+	Streams        int
+	Written        int           // activities committed while measuring
+	Expected       int           // deliveries the visibility rule asks for
+	Delivered      int           // lead events received, each counted per stream
+	Late           int           // deliveries more than 1 s after the event's time
+	P50, P95, P99  time.Duration // event time to receipt
+	Max            time.Duration
+	MaxWidgetsPerS int // the most widget pushes one stream got within one second
+}
+
+type streamState struct {
+	widgets map[int64]int // unix second → pushes
+}
+
+// Streams gives every rep a lead, opens their streams and the watchers',
+// then records activities on random reps' leads at the rate for the
+// duration, and measures how the events reach the streams.
+func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
+	if len(o.Reps) == 0 || o.Rate < 1 {
+		return StreamResult{}, fmt.Errorf("loadtest: streams need at least one rep and a rate")
+	}
+	client := o.Client
+	if client == nil {
+		client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2000}}
+	}
+	leads := make([]string, len(o.Reps))
+	for i, tok := range o.Reps {
+		var l struct{ ID string }
+		status, err := callJSON(ctx, client, o.BaseURL, tok, "POST", "/api/leads",
+			map[string]any{"companyName": fmt.Sprintf("Streambetrieb %d-%d", time.Now().UnixNano(), i),
+				"city": fmt.Sprintf("Streamstadt %d", i), "countryCode": "DE"}, &l)
+		if err != nil || status != http.StatusCreated {
+			return StreamResult{}, fmt.Errorf("loadtest: lead of rep %d: status %d: %v", i, status, err)
+		}
+		leads[i] = l.ID
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	h := hdrhistogram.New(1, 60_000_000, 3)
+	var mu sync.Mutex
+	var delivered, late atomic.Int64
+	var measuring atomic.Bool
+	states := make([]*streamState, 0, len(o.Reps)+len(o.Watchers))
+	var opened sync.WaitGroup
+	var done sync.WaitGroup
+	for _, tok := range append(append([]string{}, o.Reps...), o.Watchers...) {
+		st := &streamState{widgets: map[int64]int{}}
+		states = append(states, st)
+		opened.Add(1)
+		done.Add(1)
+		ready := sync.OnceFunc(opened.Done)
+		go func() {
+			defer done.Done()
+			defer ready() // a stream that could not open delivers nothing, and holds nobody up
+			_ = readStream(sctx, client, o.BaseURL, tok, ready, func(name, data string, at time.Time) {
+				if !measuring.Load() {
+					return
+				}
+				switch name {
+				case "lead-widget":
+					mu.Lock()
+					st.widgets[at.Unix()]++
+					mu.Unlock()
+				case "lead-event":
+					var ev struct {
+						Type string `json:"type"`
+						Time string `json:"time"`
+					}
+					if json.Unmarshal([]byte(data), &ev) != nil || ev.Type != "lead.activity_added" {
+						return
+					}
+					t, err := time.Parse(time.RFC3339Nano, ev.Time)
+					if err != nil {
+						return
+					}
+					d := at.Sub(t)
+					delivered.Add(1)
+					if d > time.Second {
+						late.Add(1)
+					}
+					mu.Lock()
+					_ = h.RecordValue(max(d.Microseconds(), 1))
+					mu.Unlock()
+				}
+			})
+		}()
+	}
+	opened.Wait()
+	measuring.Store(true)
+	written := write(sctx, client, o, leads)
+	// Let the last second's events arrive.
+	select {
+	case <-time.After(2 * time.Second):
+	case <-ctx.Done():
+	}
+	measuring.Store(false)
+	stop()
+	done.Wait()
+
+	res := StreamResult{Streams: len(states), Written: written, Expected: written * (1 + len(o.Watchers)),
+		Delivered: int(delivered.Load()), Late: int(late.Load())}
+	us := func(q float64) time.Duration { return time.Duration(h.ValueAtQuantile(q)) * time.Microsecond }
+	res.P50, res.P95, res.P99, res.Max = us(50), us(95), us(99), time.Duration(h.Max())*time.Microsecond
+	for _, st := range states {
+		for _, n := range st.widgets {
+			res.MaxWidgetsPerS = max(res.MaxWidgetsPerS, n)
+		}
+	}
+	return res, nil
+}
+
+// write records activities on random reps' leads at o.Rate for
+// o.Duration, several in flight at once, and returns how many committed.
+func write(ctx context.Context, client *http.Client, o StreamOptions, leads []string) int {
+	var written atomic.Int64
+	tick := time.NewTicker(time.Second / time.Duration(o.Rate))
+	defer tick.Stop()
+	end := time.After(o.Duration)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return int(written.Load())
+		case <-end:
+			wg.Wait()
+			return int(written.Load())
+		case <-tick.C:
+		}
+		id := leads[rand.IntN(len(leads))]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			status, err := callJSON(ctx, client, o.BaseURL, o.Writer, "POST", "/api/leads/"+id+"/activities",
+				map[string]any{"type": "NOTE", "description": "Notiz"}, nil)
+			if err == nil && status == http.StatusCreated {
+				written.Add(1)
+			}
+		}()
+	}
+}
+
+// readStream reads one stream until ctx ends, calling on for each event
+// with the time it arrived; opened is marked when the stream answered.
+func readStream(ctx context.Context, client *http.Client, base, token string, opened func(),
+	on func(name, data string, at time.Time)) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/cockpit/stream", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("stream: status %d", res.StatusCode)
+	}
+	opened()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var name, data string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if name != "" {
+				on(name, data, time.Now())
+			}
+			name, data = "", ""
+		case strings.HasPrefix(line, "event: "):
+			name = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			data = line[6:]
+		}
+	}
+	return sc.Err()
+}
+
+func callJSON(ctx context.Context, client *http.Client, base, token, method, path string, body, into any) (int, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(string(b)))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if into != nil && res.StatusCode < 300 {
+		return res.StatusCode, json.NewDecoder(res.Body).Decode(into)
+	}
+	_, err = io.Copy(io.Discard, res.Body)
+	return res.StatusCode, err
+}
+
+// ReportStreams prints the result as a line of figures and as JSON.
+func ReportStreams(w io.Writer, r StreamResult) {
+	fmt.Fprintf(w, "streams %d, activities written %d, deliveries %d of %d expected, later than 1 s %d\n",
+		r.Streams, r.Written, r.Delivered, r.Expected, r.Late)
+	fmt.Fprintf(w, "event time to receipt: p50 %s, p95 %s, p99 %s, max %s; most widget pushes to one stream in one second: %d\n",
+		r.P50, r.P95, r.P99, r.Max, r.MaxWidgetsPerS)
+	_ = json.NewEncoder(w).Encode(r)
+}
