@@ -10,8 +10,10 @@ import (
 )
 
 // StreamBuffer is how many events a live stream may fall behind before it
-// is closed (the browser resumes from its last id through the feed).
-const StreamBuffer = 256
+// is closed (the browser resumes from its last id through the feed). The
+// bus hands over a whole page of the outbox at once (up to 1,000 events),
+// so a stream that sees everything must hold a page and more.
+const StreamBuffer = 2048
 
 // Hub fans the events this replica receives out to its live streams, each
 // through the visibility rule: one LISTEN connection feeds them all, and a

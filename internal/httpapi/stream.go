@@ -96,6 +96,7 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-sub.Dropped:
+			s.log.WarnContext(r.Context(), "stream fell behind and was closed", "user_id", p.UserID)
 			_ = out.send("", "overflow", map[string]string{"detail": "The stream fell behind; reconnect to resume."})
 			return
 		case <-beat.C:
