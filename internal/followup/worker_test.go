@@ -161,3 +161,65 @@ func TestQueueProbeCountsDueFollowUps(t *testing.T) {
 	require.NoError(t, probe(ctx))
 	require.Equal(t, []float64{0, 1}, []float64{gauge("T3", "pending"), gauge("T7", "pending")})
 }
+
+// TestEachSkipReasonIsRecorded: for every skip rule of SPEC §6 a lead in
+// that state, through the service, gets its due T+3 skipped by the worker
+// with that reason on the follow-up record and in the event, and no mail.
+func TestEachSkipReasonIsRecorded(t *testing.T) {
+	t.Parallel()
+	manager := auth.Principal{UserID: "maria", Roles: []auth.Role{auth.RoleManager}, Territories: []string{"DE"}}
+	yes := true
+	str := func(s string) lead.Opt[string] { return lead.Opt[string]{Set: true, V: s} }
+	for _, tc := range []struct {
+		reason followup.Reason
+		email  bool
+		change func(e *workerEnv, l *lead.Lead) error
+	}{
+		{followup.SkipStatus, true, func(e *workerEnv, l *lead.Lead) error {
+			_, err := e.leads.Update(t.Context(), anna, l.ID, l.Version, lead.UpdateInput{
+				Status: lead.Opt[lead.Status]{Set: true, V: lead.StatusQualified}})
+			return err
+		}},
+		{followup.SkipClockStopped, true, func(e *workerEnv, l *lead.Lead) error {
+			_, err := e.leads.Update(t.Context(), manager, l.ID, l.Version, lead.UpdateInput{
+				StopClock: lead.Opt[bool]{Set: true, V: true}, StopReason: str("Umbau")})
+			return err
+		}},
+		{followup.SkipNoEmail, false, func(*workerEnv, *lead.Lead) error { return nil }},
+		{followup.SkipNoConsent, true, func(e *workerEnv, l *lead.Lead) error {
+			_, err := e.leads.Update(t.Context(), anna, l.ID, l.Version, lead.UpdateInput{EmailConsent: lead.Opt[bool]{Set: true}})
+			return err
+		}},
+		{followup.SkipContactBlocked, true, func(e *workerEnv, l *lead.Lead) error {
+			_, err := e.leads.Update(t.Context(), anna, l.ID, l.Version, lead.UpdateInput{ContactBlocked: lead.Opt[bool]{Set: true, V: true}})
+			return err
+		}},
+		{followup.SkipRecentActivity, true, func(e *workerEnv, l *lead.Lead) error {
+			*e.clock = time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC) // the day before T+3
+			_, err := e.leads.AddActivity(t.Context(), anna, l.ID, lead.ActivityInput{Type: "CALL", Description: "Rückruf"})
+			return err
+		}},
+	} {
+		t.Run(string(tc.reason), func(t *testing.T) {
+			t.Parallel()
+			e := newWorkerEnv(t)
+			in := lead.CreateInput{CompanyName: "Gasthaus Linde", EmailConsent: &yes}
+			if tc.email {
+				email := "kueche@linde.example"
+				in.Email = &email
+			}
+			l, err := e.leads.Create(t.Context(), anna, in)
+			require.NoError(t, err)
+			require.NoError(t, tc.change(e, l))
+			*e.clock = time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC) // T+3 is due
+			e.work(t, l.ID, followup.T3)
+
+			require.Zero(t, e.count(t, `SELECT count(*) FROM mail_outbox`))
+			require.Equal(t, 1, e.count(t, `SELECT count(*) FROM follow_up WHERE lead_id = $1 AND kind = 'T3'
+				AND state = 'SKIPPED' AND reason = $2`, l.ID, string(tc.reason)))
+			require.Equal(t, 1, e.count(t, `SELECT count(*) FROM event_outbox WHERE subject_id = $1
+				AND type = 'lead.followup.processed' AND envelope->'data'->>'result' = 'skipped'
+				AND envelope->'data'->>'reason' = $2`, l.ID, string(tc.reason)))
+		})
+	}
+}
