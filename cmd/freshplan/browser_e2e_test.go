@@ -47,7 +47,7 @@ func browser(t *testing.T) (context.Context, context.CancelFunc) {
 // the cockpit, and sees its total change within 2 s, without reload, when
 // a lead is created through the API from another connection; creating the
 // same customer through the page shows the duplicate warning; at 390×844
-// the cockpit and the form fit without horizontal scrolling and every
+// the cockpit, the form and the list fit without horizontal scrolling and every
 // control has a label. Screenshots go to artifacts/.
 func TestE2ECockpitInABrowser(t *testing.T) {
 	db := pgtest.New(t)
@@ -113,7 +113,7 @@ func TestE2ECockpitInABrowser(t *testing.T) {
 	require.Contains(t, warning, "Gasthaus Linde")
 
 	// A phone: no horizontal scrolling, a label on every control.
-	for _, page := range []string{"/cockpit", "/leads/new"} {
+	for _, page := range []string{"/cockpit", "/leads/new", "/leads"} {
 		require.NoError(t, chromedp.Do(b,
 			chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3)),
 			chromedp.Navigate(srv.URL+page),

@@ -107,6 +107,31 @@ func TestCockpitPagesWithDevLogin(t *testing.T) {
 	lindeForm.Set("overrideReason", "Zweite Filiale am Markt")
 	res, _ = send("POST", "/leads/new", lindeForm, session)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	// The list, filtered; the lead's forms: an activity, a status change,
+	// a refused one; a rep has no clock form.
+	res, page = send("GET", "/leads?status=REGISTERED&q=Linde", nil, session)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, page, `<a href="`+detail+`">Gasthaus Linde</a>`)
+	require.Contains(t, page, "2 Leads")
+	res, page = send("GET", "/leads?status=QUALIFIED", nil, session)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, page, "Keine Leads")
+	res, _ = send("POST", detail, url.Values{"csrf": {csrf[1]}, "action": {"activity"}, "type": {"CALL"},
+		"description": {"Rückruf vereinbart"}}, session)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, _ = send("POST", detail, url.Values{"csrf": {csrf[1]}, "action": {"status"}, "version": {"2"},
+		"status": {"QUALIFIED"}}, session)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, page = send("POST", detail, url.Values{"csrf": {csrf[1]}, "action": {"status"}, "version": {"3"},
+		"status": {"REMINDER"}}, session)
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, page, "Dieser Statuswechsel ist nicht erlaubt")
+	res, page = send("GET", detail, nil, session)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, page, "<dd>QUALIFIED</dd>")
+	require.Contains(t, page, "Rückruf vereinbart")
+	require.NotContains(t, page, "Uhr stoppen")
+
 	res, page = send("POST", "/leads/new", url.Values{"csrf": {csrf[1]}, "companyName": {""}}, session)
 	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 	require.Contains(t, page, `class="error"`)

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -82,19 +83,28 @@ func (p *pages) createLead(w http.ResponseWriter, r *http.Request, who auth.Prin
 }
 
 type leadPage struct {
-	Who        auth.Principal
-	CSRF       string
-	Lead       *lead.Lead
-	Activities []lead.Activity
+	Who           auth.Principal
+	CSRF          string
+	Lead          *lead.Lead
+	Activities    []lead.Activity
+	ActivityTypes []string
+	Statuses      []lead.Status // where the caller may move the lead
+	Privileged    bool          // may stop and resume the clock
+	Problem       string
 }
 
-// leadDetail is GET /leads/{id}: the lead and its timeline.
+// leadDetail is GET /leads/{id}: the lead, its timeline and its forms.
 func (p *pages) leadDetail(w http.ResponseWriter, r *http.Request, who auth.Principal, session string) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
+	p.leadDetailWith(w, r, who, session, id, "")
+}
+
+func (p *pages) leadDetailWith(w http.ResponseWriter, r *http.Request, who auth.Principal, session string, id uuid.UUID,
+	problem string) {
 	l, err := p.cfg.Leads.Get(r.Context(), who, id)
 	if err != nil {
 		if !lead.IsNotFound(err) {
@@ -107,5 +117,110 @@ func (p *pages) leadDetail(w http.ResponseWriter, r *http.Request, who auth.Prin
 	if err != nil {
 		p.cfg.Log.ErrorContext(r.Context(), "web: activities", "error", err)
 	}
-	p.render(w, "lead.html", leadPage{Who: who, CSRF: p.csrf(session), Lead: l, Activities: activities})
+	page := leadPage{Who: who, CSRF: p.csrf(session), Lead: l, Activities: activities, ActivityTypes: lead.UserActivityTypes,
+		Statuses:   lead.Allowed(l.Status, who.Role(), l.ClockStoppedAt != nil),
+		Privileged: who.Role() == auth.RoleManager || who.Role() == auth.RoleAdmin, Problem: problem}
+	if problem != "" {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+	}
+	p.render(w, "lead.html", page)
+}
+
+// listSize is the lead list's page size.
+const listSize = 20
+
+type listPage struct {
+	Who      auth.Principal
+	Status   string
+	Q        string
+	Statuses []lead.Status
+	Page     *lead.ListPage
+	From     int    // the first row's number
+	Next     string // the cursor of the next page, "" on the last
+	Problem  string
+}
+
+// listLeads is GET /leads: the caller's leads, newest first, filtered by
+// status and text, twenty a page (keyset paging with the API's cursor).
+func (p *pages) listLeads(w http.ResponseWriter, r *http.Request, who auth.Principal, _ string) {
+	q := r.URL.Query()
+	page := listPage{Who: who, Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")), Statuses: lead.Statuses}
+	query := lead.ListQuery{Sort: "createdAt", Desc: true, Size: listSize, After: q.Get("after")}
+	if page.Status != "" {
+		st := lead.Status(page.Status)
+		query.Status = &st
+	}
+	if page.Q != "" {
+		query.Q = &page.Q
+	}
+	res, err := p.cfg.Leads.List(r.Context(), who, query)
+	var ve *lead.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		page.Problem = "Dieser Filter passt nicht; bitte anpassen."
+		w.WriteHeader(http.StatusUnprocessableEntity)
+	case err != nil:
+		p.cfg.Log.ErrorContext(r.Context(), "web: list leads", "error", err)
+		http.Error(w, "Die Liste ist gerade nicht erreichbar.", http.StatusInternalServerError)
+		return
+	default:
+		page.Page, page.Next = res, res.Next
+	}
+	p.render(w, "leads.html", page)
+}
+
+// leadAction is POST /leads/{id}: an activity, a status change or the
+// clock, as the form says; then the lead again, or the form's problem.
+func (p *pages) leadAction(w http.ResponseWriter, r *http.Request, who auth.Principal, session string) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	ctx := r.Context()
+	switch r.PostFormValue("action") {
+	case "activity":
+		_, err = p.cfg.Leads.AddActivity(ctx, who, id, lead.ActivityInput{Type: r.PostFormValue("type"),
+			Description: strings.TrimSpace(r.PostFormValue("description"))})
+	case "status":
+		_, err = p.cfg.Leads.Update(ctx, who, id, version, lead.UpdateInput{
+			Status: lead.Opt[lead.Status]{Set: true, V: lead.Status(r.PostFormValue("status"))}})
+	case "stop-clock":
+		_, err = p.cfg.Leads.Update(ctx, who, id, version, lead.UpdateInput{StopClock: lead.Opt[bool]{Set: true, V: true},
+			StopReason: lead.Opt[string]{Set: true, V: strings.TrimSpace(r.PostFormValue("reason"))}})
+	case "resume-clock":
+		_, err = p.cfg.Leads.Update(ctx, who, id, version, lead.UpdateInput{StopClock: lead.Opt[bool]{Set: true}})
+	default:
+		http.Error(w, "Unbekannte Aktion.", http.StatusBadRequest)
+		return
+	}
+	if err == nil {
+		http.Redirect(w, r, "/leads/"+id.String(), http.StatusSeeOther)
+		return
+	}
+	p.leadDetailWith(w, r, who, session, id, problemOf(err))
+}
+
+// problemOf is the sentence a page shows for a refused change.
+func problemOf(err error) string {
+	var ve *lead.ValidationError
+	var te *lead.TransitionError
+	switch {
+	case errors.As(err, &ve):
+		parts := make([]string, len(ve.Fields))
+		for i, f := range ve.Fields {
+			parts[i] = f.Field + ": " + f.Message
+		}
+		return "Bitte prüfen: " + strings.Join(parts, "; ")
+	case errors.As(err, &te):
+		return "Dieser Statuswechsel ist nicht erlaubt (" + te.ClientMessage() + ")."
+	case errors.Is(err, lead.ErrVersionMismatch):
+		return "Der Lead wurde inzwischen geändert; bitte erneut versuchen."
+	case errors.Is(err, lead.ErrForbidden):
+		return "Das darf Ihre Rolle nicht."
+	case errors.Is(err, lead.ErrConflict):
+		return "Das passt nicht zum Stand des Leads."
+	}
+	return "Das hat nicht geklappt; bitte später erneut versuchen."
 }

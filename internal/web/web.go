@@ -61,7 +61,7 @@ type pages struct {
 // Patterns are the routes of the pages, for the service's mux.
 var Patterns = []string{"GET /{$}", "GET /login", "GET /login/callback", "POST /login", "POST /logout", "GET /cockpit",
 	"GET /static/",
-	"GET /leads/new", "POST /leads/new", "GET /leads/{id}"}
+	"GET /leads", "GET /leads/new", "POST /leads/new", "GET /leads/{id}", "POST /leads/{id}"}
 
 // New returns the pages' handler for Patterns.
 func New(cfg Config) http.Handler {
@@ -76,6 +76,8 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("GET /leads/new", p.signedIn(p.newLeadForm))
 	mux.HandleFunc("POST /leads/new", p.signedIn(p.createLead))
 	mux.HandleFunc("GET /leads/{id}", p.signedIn(p.leadDetail))
+	mux.HandleFunc("POST /leads/{id}", p.signedIn(p.leadAction))
+	mux.HandleFunc("GET /leads", p.signedIn(p.listLeads))
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	// Form posts from another site are refused (Origin / Sec-Fetch-Site);
