@@ -85,6 +85,7 @@ func TestCockpitPagesWithDevLogin(t *testing.T) {
 	require.Contains(t, page, "sales.de.anna")
 	require.Contains(t, page, `data-field="leadStats.total">0<`)
 	require.Contains(t, page, `<svg id="trend"`)
+	require.Equal(t, 7, strings.Count(page, `<rect class="sent"`), "a bar a day")
 	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
 	require.Len(t, csrf, 2)
 

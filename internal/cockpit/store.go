@@ -273,3 +273,32 @@ func readRecent[T any](ctx context.Context, tx pgx.Tx, p auth.Principal, s Scope
 	*dst = visibleOnly(p, entries)
 	return nil
 }
+
+// daysSQL sums what was sent, converted and answered per metric, territory
+// and local day over the last 7 days of each territory.
+const daysSQL = `SELECT c.territory, c.metric, c.at, sum(c.value)
+	FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS w(territory, today, d7)
+	JOIN cockpit_count c ON c.territory = w.territory AND c.user_id = $4
+	WHERE c.metric = ANY ($5::text[]) AND c.at >= w.d7 AND c.at <= w.today
+	GROUP BY c.territory, c.metric, c.at`
+
+// dayFigure is one row of daysSQL.
+type dayFigure struct {
+	territory, metric string
+	at                time.Time
+	value             int64
+}
+
+func readDays(ctx context.Context, tx pgx.Tx, w windows, user string) ([]dayFigure, error) {
+	metrics := []string{metricSent + "T3", metricSent + "T7", metricConverted + "T3", metricConverted + "T7",
+		metricResponded + "T3", metricResponded + "T7"}
+	rows, err := tx.Query(ctx, daysSQL, nonNil(w.territory), w.today, w.d7, user, metrics)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (dayFigure, error) {
+		var d dayFigure
+		err := r.Scan(&d.territory, &d.metric, &d.at, &d.value)
+		return d, err
+	})
+}

@@ -31,6 +31,7 @@ type Widget struct {
 	T7ResponseRate   float64          `json:"t7ResponseRate"`
 	ConversionTrend  Trend            `json:"conversionTrend"`
 	ResponseTrend    Trend            `json:"responseTrend"`
+	TrendDays        []TrendDay       `json:"trendDays"` // the last 7 days, oldest first
 	RecentFollowUps  []RecentFollowUp `json:"recentFollowUps"`
 	RecentActivities []RecentActivity `json:"recentActivities"`
 	IsManagerView    bool             `json:"isManagerView"`
@@ -45,6 +46,16 @@ type LeadStats struct {
 	ByStatus     map[string]int64 `json:"byStatus"` // every status but DELETED
 	ClockStopped int64            `json:"clockStopped"`
 	ExpiringSoon int64            `json:"expiringSoon"` // protection ends within 7 days
+}
+
+// TrendDay is one local day of the trend chart: follow-up mails queued
+// that day (T3 and T7), and of those the leads now converted and those
+// answered within 7 days.
+type TrendDay struct {
+	Date      string `json:"date"` // YYYY-MM-DD
+	Sent      int64  `json:"sent"`
+	Converted int64  `json:"converted"`
+	Responded int64  `json:"responded"`
 }
 
 // Trend compares the last 7 days with the 7 before.
@@ -139,6 +150,11 @@ func (r *Reader) Widget(ctx context.Context, p auth.Principal, s Scope) (*Widget
 			return err
 		}
 		out.fill(f)
+		days, err := readDays(ctx, tx, w, s.User)
+		if err != nil {
+			return err
+		}
+		out.TrendDays = r.trendDays(now, s.Territories, days)
 		if err := readRecent(ctx, tx, p, s, "followup", &out.RecentFollowUps); err != nil {
 			return err
 		}
@@ -148,6 +164,48 @@ func (r *Reader) Widget(ctx context.Context, p auth.Principal, s Scope) (*Widget
 		return nil, err
 	}
 	return out, nil
+}
+
+// trendDays lays the day figures out on the last 7 days, in the zone of
+// the territory each comes from (the first territory's calendar names the
+// days).
+func (r *Reader) trendDays(now time.Time, territories []string, figures []dayFigure) []TrendDay {
+	zone := func(code string) *time.Location {
+		if t, ok := r.territories.Get(code); ok {
+			if l, err := t.Location(); err == nil {
+				return l
+			}
+		}
+		return time.UTC
+	}
+	first := time.UTC
+	if len(territories) > 0 {
+		first = zone(territories[0])
+	}
+	y, m, day := now.In(first).Date()
+	byDate := map[string]*TrendDay{}
+	out := make([]TrendDay, 7)
+	for i := range out {
+		out[i].Date = time.Date(y, m, day+i-6, 0, 0, 0, 0, first).Format(time.DateOnly)
+	}
+	for i := range out {
+		byDate[out[i].Date] = &out[i]
+	}
+	for _, f := range figures {
+		d, ok := byDate[f.at.In(zone(f.territory)).Format(time.DateOnly)]
+		if !ok {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(f.metric, metricSent):
+			d.Sent += f.value
+		case strings.HasPrefix(f.metric, metricConverted):
+			d.Converted += f.value
+		case strings.HasPrefix(f.metric, metricResponded):
+			d.Responded += f.value
+		}
+	}
+	return out
 }
 
 // windows are, per territory, now and the local day starts the figures

@@ -115,6 +115,9 @@ func TestWidgetFiguresPerScope(t *testing.T) {
 	require.Equal(t, []float64{100, 0, 100, 0}, []float64{anna.T3ConversionRate, anna.T7ConversionRate,
 		anna.T3ResponseRate, anna.T7ResponseRate})
 	require.Equal(t, cockpit.Trend{CurrentValue: 100, PreviousValue: 0, Trend: "UP"}, anna.ConversionTrend)
+	require.Len(t, anna.TrendDays, 7)
+	require.Equal(t, cockpit.TrendDay{Date: "2026-12-02", Sent: 1, Converted: 1, Responded: 1}, anna.TrendDays[6])
+	require.Equal(t, cockpit.TrendDay{Date: "2026-11-26"}, anna.TrendDays[0])
 	require.False(t, anna.IsManagerView)
 	require.Equal(t, []string{"DE"}, anna.Territories)
 	require.Len(t, anna.RecentFollowUps, 1)
@@ -146,6 +149,8 @@ func TestWidgetFiguresPerScope(t *testing.T) {
 	*e.clock = time.Date(2026, 12, 2, 23, 30, 0, 0, time.UTC)
 	de = read(manager("DE"), "")
 	require.Zero(t, de.CompletedT3Today)
+	require.Equal(t, "2026-12-03", de.TrendDays[6].Date, "Berlin's today")
+	require.Equal(t, int64(1), de.TrendDays[5].Sent)
 	require.Equal(t, int64(2), de.OverdueCount)
 	// After 5 December 00:00 L6's protection end has passed.
 	*e.clock = time.Date(2026, 12, 4, 22, 59, 0, 0, time.UTC)

@@ -102,8 +102,10 @@ func TestE2ENoRequestScansABigTable(t *testing.T) {
 	feed := event.NewFeed(pool)
 	// The cockpit's aggregates of the seeded leads, as a deploy counts them.
 	aggregator := cockpit.NewAggregator(territories)
+	rec.take()
 	_, err = aggregator.Recount(ctx, pool, 10_000)
 	require.NoError(t, err)
+	recount := rec.take() // explained with the system's statements below
 	db.Exec(t, `VACUUM ANALYZE cockpit_lead, cockpit_count`)
 	widgets := cockpit.NewReader(pool, territories, time.Now)
 
@@ -178,15 +180,13 @@ func TestE2ENoRequestScansABigTable(t *testing.T) {
 		require.Positive(t, res.Expired)
 		t.Logf("protection walk: %+v", res)
 		// The cockpit consumer's statements on the leads just moved and
-		// written, and the recount.
+		// written (and, with them, the recount's of before).
 		for _, id := range probes {
 			require.NoError(t, postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
 				return aggregator.Sync(ctx, tx, id)
 			}))
 		}
-		_, err = aggregator.Recount(ctx, pool, 10_000)
-		require.NoError(t, err)
-		requireNoSeqScans(ctx, t, pool, auth.System(), rec.take())
+		requireNoSeqScans(ctx, t, pool, auth.System(), append(recount, rec.take()...))
 	})
 }
 

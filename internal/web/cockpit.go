@@ -34,8 +34,31 @@ func (p *pages) cockpit(w http.ResponseWriter, r *http.Request, who auth.Princip
 	p.render(w, "cockpit.html", page)
 }
 
-var funcs = template.FuncMap{
-	// barHeight scales a percentage to the chart's 100 px.
-	"barHeight": func(v float64) int { return int(math.Round(math.Max(0, math.Min(100, v)))) },
-	"barY":      func(v float64) int { return 110 - int(math.Round(math.Max(0, math.Min(100, v)))) },
+// bar is one day of the trend chart, scaled to its 100 px.
+type bar struct {
+	X, SentY, SentH, ConvY, ConvH int
+	Label                         string
+	Day                           cockpit.TrendDay
 }
+
+// chartBars lays the days out: sent mails as a bar, the converted of them
+// inside it, the busiest day 100 px high. cockpit.js draws the same.
+func chartBars(days []cockpit.TrendDay) []bar {
+	top := int64(1)
+	for _, d := range days {
+		top = max(top, d.Sent)
+	}
+	out := make([]bar, len(days))
+	for i, d := range days {
+		h := func(v int64) int { return int(math.Round(float64(v) * 100 / float64(top))) }
+		label := d.Date
+		if len(label) == 10 {
+			label = label[8:] + "." + label[5:7] + "."
+		}
+		out[i] = bar{X: 10 + i*36, SentH: h(d.Sent), SentY: 110 - h(d.Sent), ConvH: h(d.Converted), ConvY: 110 - h(d.Converted),
+			Label: label, Day: d}
+	}
+	return out
+}
+
+var funcs = template.FuncMap{"chartBars": chartBars}

@@ -26,15 +26,40 @@
     });
   }
 
+  // chart draws the 7-day bars as the page's template does.
+  function chart(days) {
+    var svg = document.getElementById("trend");
+    if (!svg || !days) { return; }
+    var ns = "http://www.w3.org/2000/svg";
+    svg.querySelectorAll("g").forEach(function (g) { g.remove(); });
+    var top = Math.max(1, Math.max.apply(null, days.map(function (d) { return d.sent; })));
+    days.forEach(function (d, i) {
+      var g = document.createElementNS(ns, "g");
+      var x = 10 + i * 36;
+      [["sent", d.sent], ["converted", d.converted]].forEach(function (b) {
+        var h = Math.round(b[1] * 100 / top);
+        var r = document.createElementNS(ns, "rect");
+        r.setAttribute("class", b[0]);
+        r.setAttribute("x", String(x));
+        r.setAttribute("y", String(110 - h));
+        r.setAttribute("width", "26");
+        r.setAttribute("height", String(h));
+        g.appendChild(r);
+      });
+      var t = document.createElementNS(ns, "text");
+      t.setAttribute("x", String(x));
+      t.setAttribute("y", "125");
+      t.textContent = d.date.slice(8) + "." + d.date.slice(5, 7) + ".";
+      g.appendChild(t);
+      svg.appendChild(g);
+    });
+  }
+
   function showWidget(w) {
     document.querySelectorAll("[data-field]").forEach(function (el) {
       el.textContent = field(w, el.getAttribute("data-field"));
     });
-    document.querySelectorAll("[data-bar]").forEach(function (el) {
-      var v = Math.max(0, Math.min(100, Math.round(field(w, el.getAttribute("data-bar")))));
-      el.setAttribute("height", String(v));
-      el.setAttribute("y", String(110 - v));
-    });
+    chart(w.trendDays);
     list("recent-followups", w.recentFollowUps, function (f) { return f.followUpType + " · " + f.companyName + " · " + f.result; });
     list("recent-activities", w.recentActivities, function (a) { return a.type + " · " + a.companyName; });
   }
