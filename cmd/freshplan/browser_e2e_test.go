@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +14,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
-
-	"github.com/freshplan/leads/internal/auth"
-	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
 // artifacts is where the browser test saves its screenshots (git-ignored).
@@ -50,15 +46,11 @@ func browser(t *testing.T) (context.Context, context.CancelFunc) {
 // the cockpit, the form and the list fit without horizontal scrolling and every
 // control has a label. Screenshots go to artifacts/.
 func TestE2ECockpitInABrowser(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cfg, svc := runService(ctx, t, db)
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
+	h := newHarness(t)
+	ctx, srv := h.ctx, h.srv
 	require.NoError(t, os.MkdirAll(artifacts, 0o755))
 	tab, closeBrowser := browser(t)
-	defer closeBrowser() // before the server closes: the page's stream holds a connection
+	t.Cleanup(closeBrowser) // before the server closes: the page's stream holds a connection
 	b, cancelSteps := context.WithTimeout(tab, 90*time.Second)
 	defer cancelSteps()
 	shot := func(name string) chromedp.Action[chromedp.Void] {
@@ -85,9 +77,7 @@ func TestE2ECockpitInABrowser(t *testing.T) {
 	require.Equal(t, "0", total)
 
 	// Another connection registers a lead of hers through the API.
-	tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue("sales.de.anna", []string{"SALES"}, []string{"DE"},
-		"sales.de.anna", "", time.Hour)
-	require.NoError(t, err)
+	tok := h.token(t, "sales.de.anna", "SALES", "DE")
 	status, body := callAPI(ctx, t, srv.URL, tok, "POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde", "city": "Berlin"})
 	require.Equal(t, http.StatusCreated, status, string(body))
 	start := time.Now()

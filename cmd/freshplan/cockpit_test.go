@@ -2,11 +2,9 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,9 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/freshplan/leads/internal/auth"
 	"github.com/freshplan/leads/internal/config"
-	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
 type widgetReply struct {
@@ -34,18 +30,10 @@ type widgetReply struct {
 // that see it, drops exactly their cached widgets, and refuses scopes the
 // caller does not have.
 func TestLeadWidgetThroughTheService(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cfg, svc := runService(ctx, t, db)
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
-	token := func(user, role string, territories ...string) string {
-		tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue(user, []string{role}, territories, user, "", time.Hour)
-		require.NoError(t, err)
-		return tok
-	}
-	anna, de, at := token("sales.de.anna", "SALES", "DE"), token("manager.de", "MANAGER", "DE"), token("manager.at", "MANAGER", "AT")
+	h := newHarness(t)
+	ctx, srv, svc := h.ctx, h.srv, h.svc
+	anna, de, at := h.token(t, "sales.de.anna", "SALES", "DE"), h.token(t, "manager.de", "MANAGER", "DE"),
+		h.token(t, "manager.at", "MANAGER", "AT")
 	widget := func(tok, query string) (int, widgetReply) {
 		t.Helper()
 		status, body := callAPI(ctx, t, srv.URL, tok, "GET", "/api/cockpit/lead-widget"+query, nil)
@@ -109,16 +97,8 @@ func TestLeadWidgetThroughTheService(t *testing.T) {
 // TestLeadWidgetOff: with features.dashboard.lead-widget.enabled=false the
 // widget's route is 404.
 func TestLeadWidgetOff(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cfg, svc := runService(ctx, t, db, func(c *config.Config) { c.Features.LeadWidget = false })
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
-	tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue("manager.de", []string{"MANAGER"}, []string{"DE"},
-		"manager.de", "", time.Hour)
-	require.NoError(t, err)
-	status, _ := callAPI(ctx, t, srv.URL, tok, "GET", "/api/cockpit/lead-widget", nil)
+	h := newHarness(t, func(c *config.Config) { c.Features.LeadWidget = false })
+	status, _ := callAPI(h.ctx, t, h.srv.URL, h.token(t, "manager.de", "MANAGER", "DE"), "GET", "/api/cockpit/lead-widget", nil)
 	require.Equal(t, http.StatusNotFound, status)
 }
 
@@ -127,21 +107,15 @@ func TestLeadWidgetOff(t *testing.T) {
 // committed event is consumed, once per consumer: the outbox, the shared
 // consumer's processed keys and freshplan_events_consumed_total agree.
 func TestEventsSurviveAKilledListener(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cfg, svc := runService(ctx, t, db, func(c *config.Config) { c.ListenerAppName = "listener-" + db.Name })
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
-	tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue("sales.de.anna", []string{"SALES"}, []string{"DE"},
-		"sales.de.anna", "", time.Hour)
-	require.NoError(t, err)
+	// The listener's connection, found by its name in this test's database.
+	h := newHarness(t, func(c *config.Config) { c.ListenerAppName = "freshplan-listener-under-test" })
+	ctx, db, srv, tok := h.ctx, h.db, h.srv, h.token(t, "sales.de.anna", "SALES", "DE")
 	killed := 0
 	for i := range 40 {
 		if i%10 == 5 {
 			var n int
 			require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-				WHERE datname = $1 AND application_name = $2`, db.Name, cfg.ListenerAppName).Scan(&n))
+				WHERE datname = $1 AND application_name = $2`, db.Name, h.cfg.ListenerAppName).Scan(&n))
 			killed += n
 		}
 		status, body := callAPI(ctx, t, srv.URL, tok, "POST", "/api/leads", map[string]any{

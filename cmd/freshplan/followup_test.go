@@ -41,20 +41,43 @@ func runService(ctx context.Context, t *testing.T, db *pgtest.DB, options ...fun
 	return cfg, svc
 }
 
+// harness is the wired service behind a test HTTP server, with the
+// test's context; its cleanup ends the context (open streams) before the
+// server closes.
+type harness struct {
+	ctx context.Context
+	db  *pgtest.DB
+	cfg config.Config
+	svc *service
+	srv *httptest.Server
+}
+
+func newHarness(t *testing.T, options ...func(*config.Config)) *harness {
+	t.Helper()
+	db := pgtest.New(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	cfg, svc := runService(ctx, t, db, options...)
+	srv := httptest.NewServer(svc.handler)
+	t.Cleanup(srv.Close)
+	t.Cleanup(cancel)
+	return &harness{ctx: ctx, db: db, cfg: cfg, svc: svc, srv: srv}
+}
+
+// token is a development token of user.
+func (h *harness) token(t *testing.T, user, role string, territories ...string) string {
+	t.Helper()
+	tok, err := auth.DevIssuer{Secret: []byte(h.cfg.DevJWTSecret)}.Issue(user, []string{role}, territories, user, "", time.Hour)
+	require.NoError(t, err)
+	return tok
+}
+
 // TestBackdatingSendsTheDueFollowUpsOnce runs the wired service (River,
 // the worker, the mailer with the dev sink) as the login role: a lead
 // backdated by 8 days through the API gets both follow-up mails within
 // seconds; backdating it again sends nothing more.
 func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cfg, svc := runService(ctx, t, db)
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
-	tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue("manager.de", []string{"MANAGER"}, []string{"DE"},
-		"manager.de", "", time.Hour)
-	require.NoError(t, err)
+	h := newHarness(t)
+	ctx, db, srv, tok := h.ctx, h.db, h.srv, h.token(t, "manager.de", "MANAGER", "DE")
 	call := func(method, path string, body any, header ...string) (int, []byte) {
 		t.Helper()
 		return callAPI(ctx, t, srv.URL, tok, method, path, body, header...)

@@ -4,16 +4,13 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/freshplan/leads/internal/postgres/pgtest"
 	"github.com/freshplan/leads/internal/web"
 )
 
@@ -24,12 +21,8 @@ import (
 // and a cross-site post or a change through the API with the cookie alone
 // is refused.
 func TestCockpitPagesWithDevLogin(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	_, svc := runService(ctx, t, db)
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
+	h := newHarness(t)
+	ctx, srv := h.ctx, h.srv
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	send := func(method, path string, form url.Values, cookie *http.Cookie, header ...string) (*http.Response, string) {
 		t.Helper()

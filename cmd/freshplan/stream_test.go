@@ -5,15 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/freshplan/leads/internal/auth"
-	"github.com/freshplan/leads/internal/postgres/pgtest"
 )
 
 type sseEvent struct {
@@ -95,20 +91,10 @@ func leadEvent(t *testing.T, e sseEvent) (typ, leadID string) {
 // manager's never see it; a stream resumed with Last-Event-ID gets what
 // it missed.
 func TestCockpitStream(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cfg, svc := runService(ctx, t, db)
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
-	ctx, closeStreams := context.WithCancel(ctx) // before the server closes
-	defer closeStreams()
-	token := func(user, role string, territories ...string) string {
-		tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue(user, []string{role}, territories, user, "", time.Hour)
-		require.NoError(t, err)
-		return tok
-	}
-	anna, ben, at := token("sales.de.anna", "SALES", "DE"), token("sales.de.ben", "SALES", "DE"), token("manager.at", "MANAGER", "AT")
+	h := newHarness(t)
+	ctx, srv := h.ctx, h.srv
+	anna, ben, at := h.token(t, "sales.de.anna", "SALES", "DE"), h.token(t, "sales.de.ben", "SALES", "DE"),
+		h.token(t, "manager.at", "MANAGER", "AT")
 	annas, stopAnna := openStream(ctx, t, srv.URL, anna, "")
 	bens, _ := openStream(ctx, t, srv.URL, ben, "")
 	ats, _ := openStream(ctx, t, srv.URL, at, "")
@@ -182,20 +168,9 @@ func TestCockpitStream(t *testing.T) {
 // the follow-up's commit it came (the seeds allowed 5 s, the target is 1 s;
 // the load harness measures it).
 func TestAProcessedFollowUpReachesTheOwnersWidget(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cfg, svc := runService(ctx, t, db)
-	srv := httptest.NewServer(svc.handler)
-	defer srv.Close()
-	ctx, closeStreams := context.WithCancel(ctx)
-	defer closeStreams()
-	issue := func(user, role string) string {
-		tok, err := auth.DevIssuer{Secret: []byte(cfg.DevJWTSecret)}.Issue(user, []string{role}, []string{"DE"}, user, "", time.Hour)
-		require.NoError(t, err)
-		return tok
-	}
-	anna, manager := issue("sales.de.anna", "SALES"), issue("manager.de", "MANAGER")
+	h := newHarness(t)
+	ctx, db, srv := h.ctx, h.db, h.srv
+	anna, manager := h.token(t, "sales.de.anna", "SALES", "DE"), h.token(t, "manager.de", "MANAGER", "DE")
 	status, body := callAPI(ctx, t, srv.URL, anna, "POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde",
 		"email": "kueche@linde.example", "emailConsent": true, "businessType": "RESTAURANT"})
 	require.Equal(t, http.StatusCreated, status, string(body))
