@@ -30,7 +30,8 @@ func browser(t *testing.T) (context.Context, context.CancelFunc) {
 		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-domain-reliability", true), chromedp.Flag("disable-client-side-phishing-detection", true),
 		chromedp.Flag("no-pings", true), chromedp.Flag("dns-prefetch-disable", true),
-		chromedp.Flag("disable-features", "OptimizationHints,MediaRouter,Translate,AutofillServerCommunication"))
+		chromedp.Flag("disable-features", "OptimizationHints,MediaRouter,Translate,AutofillServerCommunication"),
+		chromedp.Flag("lang", "de-DE"), chromedp.Flag("accept-lang", "de-DE,de"))
 	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
 	tab, cancelTab := chromedp.NewContext(actx)
 	stop := func() { cancelTab(); cancel() }
@@ -62,7 +63,7 @@ func TestE2ECockpitInABrowser(t *testing.T) {
 			return os.WriteFile(filepath.Join(artifacts, name), png, 0o644)
 		})
 	}
-	connected := `document.getElementById("live-status").textContent === "Verbunden"`
+	connected := `document.getElementById("live-status").textContent === document.body.dataset.connected`
 
 	require.NoError(t, chromedp.Do(b,
 		chromedp.Navigate(srv.URL+"/"),

@@ -57,6 +57,15 @@ func TestCockpitPagesWithDevLogin(t *testing.T) {
 	res, page := send("GET", "/login", nil, nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Contains(t, page, `value="sales.de.anna"`)
+	require.Contains(t, page, `<html lang="de">`)
+	require.Contains(t, page, "<h1>Anmelden</h1>")
+	// A browser that asks for no German gets English; one that asks for
+	// German among others, German.
+	_, page = send("GET", "/login", nil, nil, "Accept-Language", "fr-FR,en;q=0.8")
+	require.Contains(t, page, `<html lang="en">`)
+	require.Contains(t, page, "<h1>Sign in</h1>")
+	_, page = send("GET", "/login", nil, nil, "Accept-Language", "en-US,de-CH;q=0.5")
+	require.Contains(t, page, "<h1>Anmelden</h1>")
 
 	res, _ = send("POST", "/login", url.Values{"user": {"sales.de.anna"}}, nil)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)

@@ -10,6 +10,7 @@ import (
 )
 
 type cockpitPage struct {
+	page
 	Who    auth.Principal
 	CSRF   string
 	Widget *cockpit.Widget // nil: the widget is off
@@ -18,7 +19,7 @@ type cockpitPage struct {
 // cockpit is GET /cockpit: the widget of the signed-in user's scope,
 // updated live by the page's script from /api/cockpit/stream.
 func (p *pages) cockpit(w http.ResponseWriter, r *http.Request, who auth.Principal, session string) {
-	page := cockpitPage{Who: who, CSRF: p.csrf(session)}
+	page := cockpitPage{page: pageOf(r, "Cockpit"), Who: who, CSRF: p.csrf(session)}
 	if p.cfg.Widgets != nil {
 		scope, err := p.cfg.Widgets.Scope(who, "")
 		if err != nil {
@@ -61,4 +62,4 @@ func chartBars(days []cockpit.TrendDay) []bar {
 	return out
 }
 
-var funcs = template.FuncMap{"chartBars": chartBars}
+var funcs = template.FuncMap{"chartBars": chartBars, "t": translate}

@@ -15,6 +15,7 @@ import (
 // leadForm is the create page's state: what was entered, what was wrong
 // and which leads look like the same customer.
 type leadForm struct {
+	page
 	Who           auth.Principal
 	CSRF          string
 	In            map[string]string
@@ -25,8 +26,8 @@ type leadForm struct {
 }
 
 // newLeadForm is GET /leads/new.
-func (p *pages) newLeadForm(w http.ResponseWriter, _ *http.Request, who auth.Principal, session string) {
-	p.render(w, "lead_new.html", leadForm{Who: who, CSRF: p.csrf(session), In: map[string]string{"countryCode": "DE"},
+func (p *pages) newLeadForm(w http.ResponseWriter, r *http.Request, who auth.Principal, session string) {
+	p.render(w, "lead_new.html", leadForm{page: pageOf(r, "Neuer Lead"), Who: who, CSRF: p.csrf(session), In: map[string]string{"countryCode": "DE"},
 		BusinessTypes: lead.BusinessTypes})
 }
 
@@ -34,7 +35,7 @@ func (p *pages) newLeadForm(w http.ResponseWriter, _ *http.Request, who auth.Pri
 // was wrong, or with the leads that look like the same customer and the
 // choice to register it anyway with a reason.
 func (p *pages) createLead(w http.ResponseWriter, r *http.Request, who auth.Principal, session string) {
-	form := leadForm{Who: who, CSRF: p.csrf(session), In: map[string]string{}, Errors: map[string]string{},
+	form := leadForm{page: pageOf(r, "Neuer Lead"), Who: who, CSRF: p.csrf(session), In: map[string]string{}, Errors: map[string]string{},
 		BusinessTypes: lead.BusinessTypes}
 	for _, f := range []string{"companyName", "city", "postalCode", "email", "phone", "countryCode", "businessType",
 		"overrideReason"} {
@@ -83,6 +84,7 @@ func (p *pages) createLead(w http.ResponseWriter, r *http.Request, who auth.Prin
 }
 
 type leadPage struct {
+	page
 	Who           auth.Principal
 	CSRF          string
 	Lead          *lead.Lead
@@ -117,7 +119,7 @@ func (p *pages) leadDetailWith(w http.ResponseWriter, r *http.Request, who auth.
 	if err != nil {
 		p.cfg.Log.ErrorContext(r.Context(), "web: activities", "error", err)
 	}
-	page := leadPage{Who: who, CSRF: p.csrf(session), Lead: l, Activities: activities, ActivityTypes: lead.UserActivityTypes,
+	page := leadPage{page: pageOf(r, l.CompanyName), Who: who, CSRF: p.csrf(session), Lead: l, Activities: activities, ActivityTypes: lead.UserActivityTypes,
 		Statuses:   lead.Allowed(l.Status, who.Role(), l.ClockStoppedAt != nil),
 		Privileged: who.Role() == auth.RoleManager || who.Role() == auth.RoleAdmin, Problem: problem}
 	if problem != "" {
@@ -130,6 +132,7 @@ func (p *pages) leadDetailWith(w http.ResponseWriter, r *http.Request, who auth.
 const listSize = 20
 
 type listPage struct {
+	page
 	Who      auth.Principal
 	Status   string
 	Q        string
@@ -144,7 +147,7 @@ type listPage struct {
 // status and text, twenty a page (keyset paging with the API's cursor).
 func (p *pages) listLeads(w http.ResponseWriter, r *http.Request, who auth.Principal, _ string) {
 	q := r.URL.Query()
-	page := listPage{Who: who, Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")), Statuses: lead.Statuses}
+	page := listPage{page: pageOf(r, "Leads"), Who: who, Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")), Statuses: lead.Statuses}
 	query := lead.ListQuery{Sort: "createdAt", Desc: true, Size: listSize, After: q.Get("after")}
 	if page.Status != "" {
 		st := lead.Status(page.Status)

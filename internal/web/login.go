@@ -15,7 +15,10 @@ func (p *pages) loginForm(w http.ResponseWriter, r *http.Request) {
 		p.startOIDC(w, r)
 		return
 	}
-	p.render(w, "login.html", struct{ Users []user.User }{p.cfg.DemoUser})
+	p.render(w, "login.html", struct {
+		page
+		Users []user.User
+	}{pageOf(r, "Anmelden"), p.cfg.DemoUser})
 }
 
 // login is POST /login: a session for the demo user picked.

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var status = document.getElementById("live-status");
+  var words = document.body.dataset; // the page's language
   var events = document.getElementById("live-events");
 
   function field(obj, path) {
@@ -16,7 +17,7 @@
     if (items.length === 0) {
       var empty = document.createElement("li");
       empty.className = "empty";
-      empty.textContent = "Noch keine";
+      empty.textContent = words.none;
       ul.appendChild(empty);
     }
     items.forEach(function (item) {
@@ -65,8 +66,8 @@
   }
 
   var source = new EventSource("/api/cockpit/stream");
-  source.onopen = function () { status.textContent = "Verbunden"; };
-  source.onerror = function () { status.textContent = "Verbindung unterbrochen, verbinde neu …"; };
+  source.onopen = function () { status.textContent = words.connected; };
+  source.onerror = function () { status.textContent = words.reconnecting; };
   source.addEventListener("lead-widget", function (e) { showWidget(JSON.parse(e.data)); });
   source.addEventListener("lead-event", function (e) {
     var ev = JSON.parse(e.data);
