@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http/httptest"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -20,7 +22,8 @@ import (
 // is measured without errors.
 func TestBenchRequestsMeasuresEveryOperation(t *testing.T) {
 	db := pgtest.New(t)
-	cfg := config.Config{DatabaseURL: db.URL, DevJWTSecret: "a-test-secret-of-at-least-32-bytes!!"}
+	cfg := config.Config{DatabaseURL: db.URL, DevJWTSecret: "a-test-secret-of-at-least-32-bytes!!",
+		Features: config.Features{LeadWidget: true}}
 	log := slog.New(slog.DiscardHandler)
 	require.NoError(t, demo.Seed(t.Context(), db.Pool, log, &bytes.Buffer{}))
 	verifier := auth.DevVerifier{Secret: []byte(cfg.DevJWTSecret)}
@@ -35,8 +38,21 @@ func TestBenchRequestsMeasuresEveryOperation(t *testing.T) {
 	require.NoError(t, benchRequests(t.Context(), cfg, &out, loadtest.RequestOptions{BaseURL: srv.URL, Iterations: 10,
 		Status: "ACTIVE", Search: "a"}, callers))
 	for _, caller := range []string{"manager", "sales", "admin"} {
-		for _, op := range []string{"create", "get", "list", "search", "duplicates", "activities"} {
+		for _, op := range []string{"create", "get", "list", "search", "duplicates", "activities", "widget", "widget-fresh"} {
 			require.Regexp(t, `(?m)^\s*`+caller+`\s+`+op+`\s+10\s+0\s`, out.String(), "%s %s", caller, op)
 		}
 	}
+}
+
+// TestBenchStreamsDeliversEveryEvent runs the stream load harness, small,
+// against the wired service: every activity reaches its owner's stream and
+// the admins'.
+func TestBenchStreamsDeliversEveryEvent(t *testing.T) {
+	h := newHarness(t)
+	var out bytes.Buffer
+	require.NoError(t, benchStreams(h.ctx, h.cfg, &out, h.srv.URL, 14, 20, time.Second))
+	require.Regexp(t, `streams 14, activities written (\d+), deliveries (\d+) of (\d+) expected, later than 1 s 0`, out.String())
+	m := regexp.MustCompile(`activities written (\d+), deliveries (\d+) of (\d+) expected`).FindStringSubmatch(out.String())
+	require.Equal(t, m[3], m[2], "every delivery the visibility rule asks for arrived")
+	require.NotEqual(t, "0", m[1])
 }
