@@ -82,6 +82,15 @@ func TestLeadWidgetThroughTheService(t *testing.T) {
 	require.True(t, cached)
 	require.GreaterOrEqual(t, age, atAge)
 
+	// An admin drops every cached widget; nobody else may.
+	status, _ = callAPI(ctx, t, srv.URL, de, "DELETE", "/api/cockpit/lead-widget/cache", nil)
+	require.Equal(t, http.StatusForbidden, status)
+	status, _ = callAPI(ctx, t, srv.URL, h.token(t, "demo.admin", "ADMIN"), "DELETE", "/api/cockpit/lead-widget/cache", nil)
+	require.Equal(t, http.StatusNoContent, status)
+	_, cached = svc.widgets.Age("territories:AT", time.Now())
+	require.False(t, cached)
+	require.Positive(t, metricSum(t, srv.URL, "freshplan_dashboard_cache_invalidations_total", `trigger="manual"`))
+
 	status, _ = widget(de, "?territory=AT")
 	require.Equal(t, http.StatusForbidden, status)
 	status, _ = widget(de, "?territory=XX")

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+
+	"github.com/freshplan/leads/internal/auth"
 )
 
 // leadWidget is GET /api/cockpit/lead-widget[?territory=].
@@ -24,4 +26,14 @@ func (s *server) leadWidget(w http.ResponseWriter, r *http.Request) (reply, erro
 		return reply{}, err
 	}
 	return jsonReply(http.StatusOK, widget), nil
+}
+
+// dropWidgets is DELETE /api/cockpit/lead-widget/cache (ADMIN): every
+// cached widget of this replica is read afresh next time.
+func (s *server) dropWidgets(w http.ResponseWriter, r *http.Request) (reply, error) {
+	if principal(r).Role() != auth.RoleAdmin {
+		return reply{}, newProblem(http.StatusForbidden, "forbidden", "Forbidden", "Only an admin may drop the cached widgets.")
+	}
+	s.widgets.InvalidateAll()
+	return reply{status: http.StatusNoContent}, nil
 }

@@ -97,6 +97,7 @@ func New(d Deps) http.Handler {
 	api("GET /api/events", s.listEvents)
 	if d.Widgets != nil {
 		api("GET /api/cockpit/lead-widget", s.leadWidget)
+		api("DELETE /api/cockpit/lead-widget/cache", s.dropWidgets)
 	}
 	if d.Stream != nil {
 		mux.HandleFunc("GET /api/cockpit/stream", s.authenticate(s.stream))
