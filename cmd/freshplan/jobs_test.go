@@ -48,16 +48,16 @@ func TestProtectionRunsAsARiverPeriodicJob(t *testing.T) {
 
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for sent := 0; sent < 1; {
-		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(*) FROM mail_outbox m JOIN leads l ON l.id = m.lead_id
-			WHERE l.status = 'REMINDER' AND m.recipient = 'anna.berger@freshplan.example' AND m.state = 'SENT'`).Scan(&sent))
+	// The notice delivered, and River's job recorded as completed (River
+	// records it after the walk returns, in a batch of its own).
+	for done := false; !done; {
+		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mail_outbox m JOIN leads l ON l.id = m.lead_id
+			WHERE l.status = 'REMINDER' AND m.recipient = 'anna.berger@freshplan.example' AND m.state = 'SENT')
+			AND EXISTS (SELECT 1 FROM river_job WHERE kind = 'lead_protection' AND state = 'completed')`).Scan(&done))
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			t.Fatal("the protection walk did not move the lead and notify its owner")
+			t.Fatal("the protection job did not complete, move the lead and notify its owner")
 		}
 	}
-	var state string
-	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT state FROM river_job WHERE kind = 'lead_protection'`).Scan(&state))
-	require.Equal(t, "completed", state)
 }
