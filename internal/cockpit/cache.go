@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -23,11 +24,22 @@ type Cache struct {
 	reader  *Reader
 	entries *otter.Cache[string, *Widget]
 	metrics *metric.Set
+
+	// reading are the scopes being read now, and whether an event touched
+	// one meanwhile: such a read may have seen the figures before the
+	// change, so it is not kept.
+	mu      sync.Mutex
+	reading map[string]*read
+}
+
+type read struct {
+	readers int
+	stale   bool
 }
 
 // NewCache returns a cache over reader.
 func NewCache(reader *Reader, metrics *metric.Set) *Cache {
-	c := &Cache{reader: reader, metrics: metrics}
+	c := &Cache{reader: reader, metrics: metrics, reading: map[string]*read{}}
 	c.entries = otter.Must(&otter.Options[string, *Widget]{
 		MaximumSize:      100_000,
 		ExpiryCalculator: otter.ExpiryWriting[string, *Widget](TTL),
@@ -49,15 +61,51 @@ func (c *Cache) Scope(p auth.Principal, only string) (Scope, error) {
 // anew and caches that. Concurrent misses of one scope read once.
 func (c *Cache) Widget(ctx context.Context, p auth.Principal, s Scope, fresh bool) (*Widget, error) {
 	if fresh {
+		c.startRead(s.Key)
 		w, err := c.reader.Widget(ctx, p, s)
 		if err == nil {
 			c.entries.Set(s.Key, w)
 		}
+		c.endRead(s.Key)
 		return w, err
 	}
-	return c.entries.Get(ctx, s.Key, otter.LoaderFunc[string, *Widget](func(ctx context.Context, _ string) (*Widget, error) {
+	loaded := false
+	w, err := c.entries.Get(ctx, s.Key, otter.LoaderFunc[string, *Widget](func(ctx context.Context, _ string) (*Widget, error) {
+		loaded = true
+		c.startRead(s.Key)
 		return c.reader.Widget(ctx, p, s)
 	}))
+	if loaded {
+		c.endRead(s.Key)
+	}
+	return w, err
+}
+
+func (c *Cache) startRead(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.reading[key]
+	if !ok {
+		r = &read{}
+		c.reading[key] = r
+	}
+	r.readers++
+}
+
+// endRead drops what a read stored if an event touched its scope while it
+// read.
+func (c *Cache) endRead(key string) {
+	c.mu.Lock()
+	r := c.reading[key]
+	r.readers--
+	stale := r.stale
+	if r.readers == 0 {
+		delete(c.reading, key)
+	}
+	c.mu.Unlock()
+	if stale {
+		c.entries.Invalidate(key)
+	}
 }
 
 // Age is how long ago scope key's cached widget was generated; ok is false
@@ -79,6 +127,13 @@ func (c *Cache) Invalidate(_ context.Context, d event.Delivered) error {
 	if d.Type != TypeWidgetChanged || a.Territory == "" {
 		return nil
 	}
+	c.mu.Lock()
+	for key, r := range c.reading {
+		if touches(key, a) {
+			r.stale = true
+		}
+	}
+	c.mu.Unlock()
 	for key := range c.entries.Keys() {
 		if touches(key, a) {
 			if _, dropped := c.entries.Invalidate(key); dropped {
