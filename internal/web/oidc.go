@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/freshplan/leads/internal/auth"
 )
 
 // loginCookie carries a sign-in's state and PKCE verifier from /login to
@@ -49,7 +51,7 @@ func (p *pages) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	who, err := p.cfg.Verifier.Verify(r.Context(), tok.AccessToken)
-	if err != nil || who.Role() == "" {
+	if err != nil || who.Role() == "" || who.Role() != auth.RoleAdmin && len(who.Territories) == 0 {
 		http.Error(w, "Ihr Konto hat keinen Zugang zu FreshPlan Leads.", http.StatusForbidden)
 		return
 	}

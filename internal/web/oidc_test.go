@@ -106,4 +106,17 @@ func TestOIDCLogin(t *testing.T) {
 	require.True(t, flags.HttpOnly)
 	require.True(t, flags.Secure)
 	require.Equal(t, http.SameSiteLaxMode, flags.SameSite)
+
+	// A rep without a territory gets no session (as the API: 403).
+	idp.SignIn(jwt.MapClaims{"sub": "sales.nowhere", "roles": []string{"sales"}})
+	start, err = noFollow.Get(srv.URL + "/login")
+	require.NoError(t, err)
+	start.Body.Close()
+	back, err = noFollow.Get(start.Header.Get("Location"))
+	require.NoError(t, err)
+	back.Body.Close()
+	denied, err := noFollow.Get(back.Header.Get("Location"))
+	require.NoError(t, err)
+	denied.Body.Close()
+	require.Equal(t, http.StatusForbidden, denied.StatusCode)
 }

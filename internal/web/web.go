@@ -95,7 +95,8 @@ func (p *pages) signedIn(next func(w http.ResponseWriter, r *http.Request, who a
 			return
 		}
 		who, err := p.cfg.Verifier.Verify(r.Context(), c.Value)
-		if err != nil || who.Role() == "" {
+		// As the API: no role, or no territory but for an admin, is no session.
+		if err != nil || who.Role() == "" || who.Role() != auth.RoleAdmin && len(who.Territories) == 0 {
 			clearSession(w)
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
