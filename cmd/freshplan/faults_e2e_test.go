@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -216,22 +215,7 @@ func (f *fleet) requireEachMailOnce(leads map[string]string) (twice []string) {
 // sent reads p's leads_followup_sent_total for result, over types and
 // territories.
 func (f *fleet) sent(p *proc, result string) int {
-	t := f.t
-	res, err := http.Get(p.base + "/q/metrics")
-	require.NoError(t, err)
-	defer res.Body.Close()
-	total := 0
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "leads_followup_sent_total{") && strings.Contains(line, `result="`+result+`"`) {
-			n, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-			require.NoError(t, err)
-			total += int(n)
-		}
-	}
-	require.NoError(t, sc.Err())
-	return total
+	return int(metricSum(f.t, p.base, "leads_followup_sent_total", `result="`+result+`"`))
 }
 
 // TestE2EAProcessKilledBeforeSMTPDeliveryLosesNoMailAndSendsNoneTwice:

@@ -99,7 +99,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
 		postgres.XactAgeProbe(pool, metrics), followup.QueueProbe(pool, metrics))
 	mcfg := mailConfig(cfg)
-	sender, sink := mailSender(cfg, mcfg.SendTimeout, log)
+	sender, sink := mailSender(cfg, mcfg.DeliveryTimeout(), log)
 	var mailer *mail.Mailer
 	if sender != nil {
 		mailer = mail.NewMailer(mail.NewOutbox(pool), sender, mcfg, metrics, now, log)
@@ -175,13 +175,11 @@ func mailSender(cfg config.Config, timeout time.Duration, log *slog.Logger) (mai
 }
 
 // mailConfig is the mailer's configuration: the package's defaults with
-// the lease and the first retry's wait of the Config, where set; a shorter
-// lease shortens the delivery timeout to half of it.
+// the lease and the first retry's wait of the Config, where set.
 func mailConfig(cfg config.Config) mail.Config {
 	c := mail.DefaultConfig()
 	if cfg.MailLease > 0 {
 		c.Lease = cfg.MailLease
-		c.SendTimeout = min(c.SendTimeout, c.Lease/2)
 	}
 	if cfg.MailRetryAfter > 0 {
 		c.Backoff = mail.Backoff(cfg.MailRetryAfter)
@@ -202,7 +200,7 @@ func jobTimeout(cfg config.Config) time.Duration {
 // auth, else through the OIDC issuer when a client id is configured; nil
 // without either.
 func pages(ctx context.Context, cfg config.Config, verifier auth.Verifier, widgets *cockpit.Cache, leads *lead.Service,
-	log *slog.Logger) (http.Handler, error) {
+	log *slog.Logger) (*web.Site, error) {
 	wc := web.Config{Verifier: verifier, Widgets: widgets, Leads: leads, Secret: []byte(cfg.SessionSecret), Log: log}
 	switch {
 	case cfg.DevAuth:

@@ -46,15 +46,12 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) e
 	if d.Subject == uuid.Nil || d.Type == TypeWidgetChanged {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(lockKey)); err != nil {
-		return fmt.Errorf("cockpit: lock: %w", err)
-	}
-	l, exists, err := readLead(ctx, tx, d.Subject)
+	l, exists, old, err := readState(ctx, tx, d.Subject)
 	if err != nil {
-		return fmt.Errorf("cockpit: read lead: %w", err)
+		return err
 	}
 	b := &pgx.Batch{}
-	old, now, err := a.sync(ctx, tx, b, d.Subject, l, exists)
+	now, err := a.sync(b, d.Subject, l, exists, old)
 	if err != nil {
 		return err
 	}
@@ -75,37 +72,34 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) e
 // Sync brings lead id's contribution up to date in tx, as the system,
 // without announcing it (repairs, and the plans tests check).
 func (a *Aggregator) Sync(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
-	l, exists, err := readLead(ctx, tx, id)
+	l, exists, old, err := readState(ctx, tx, id)
 	if err != nil {
-		return fmt.Errorf("cockpit: read lead: %w", err)
+		return err
 	}
 	b := &pgx.Batch{}
-	if _, _, err := a.sync(ctx, tx, b, id, l, exists); err != nil {
+	if _, err := a.sync(b, id, l, exists, old); err != nil {
 		return err
 	}
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// sync queues what it takes to bring lead id's contribution up to date,
-// and returns what it was and is.
-func (a *Aggregator) sync(ctx context.Context, tx pgx.Tx, b *pgx.Batch, id uuid.UUID, l leadRow, exists bool) (old, now projection, err error) {
-	if old, err = readProjection(ctx, tx, id); err != nil {
-		return old, now, fmt.Errorf("cockpit: projection: %w", err)
-	}
+// sync queues what it takes to bring lead id's contribution from old up
+// to date, and returns what it is now.
+func (a *Aggregator) sync(b *pgx.Batch, id uuid.UUID, l leadRow, exists bool, old projection) (now projection, err error) {
 	if exists {
 		if now, err = a.project(l.snapshot); err != nil {
-			return old, now, err
+			return now, err
 		}
 	}
 	if old.territory == now.territory && slices.Equal(old.users, now.users) && slices.Equal(old.contributions, now.contributions) {
-		return old, now, nil
+		return now, nil
 	}
 	d := deltas{}
 	d.add(old.territory, old.users, old.contributions, -1)
 	d.add(now.territory, now.users, now.contributions, 1)
 	queueProjection(b, id, now)
 	queueDeltas(b, d)
-	return old, now, nil
+	return now, nil
 }
 
 type widgetChangedData struct {
@@ -138,19 +132,11 @@ func (a *Aggregator) announce(ctx context.Context, tx pgx.Tx, d event.Delivered,
 
 // project is what s contributes, in its territory's zone.
 func (a *Aggregator) project(s snapshot) (projection, error) {
-	loc, err := a.location(s.Territory)
+	loc, err := a.territories.Location(s.Territory)
 	if err != nil {
 		return projection{}, err
 	}
 	return projection{territory: s.Territory, users: s.users(), contributions: s.contributions(loc)}, nil
-}
-
-func (a *Aggregator) location(code string) (*time.Location, error) {
-	t, ok := a.territories.Get(code)
-	if !ok {
-		return nil, fmt.Errorf("cockpit: unknown territory %q", code)
-	}
-	return t.Location()
 }
 
 // RecentFollowUp is an entry of recentFollowUps.

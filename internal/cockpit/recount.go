@@ -29,13 +29,7 @@ func (a *Aggregator) Recount(ctx context.Context, pool *pgxpool.Pool, size int) 
 	start := time.Now()
 	var res RecountResult
 	err := postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockKey)); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM cockpit_count`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM cockpit_lead`); err != nil {
+		if err := clearForRecount(ctx, tx); err != nil {
 			return err
 		}
 		totals := deltas{}
@@ -99,7 +93,7 @@ func writeTotals(ctx context.Context, tx pgx.Tx, totals deltas) error {
 func (a *Aggregator) Uncounted(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	var needed bool
 	err := postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM cockpit_lead) AND EXISTS (SELECT 1 FROM leads)`).Scan(&needed)
+		return tx.QueryRow(ctx, uncountedSQL).Scan(&needed)
 	})
 	if err != nil {
 		return false, fmt.Errorf("cockpit: uncounted: %w", err)

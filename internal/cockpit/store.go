@@ -87,13 +87,47 @@ func scanSnapshot(r pgx.Row) (leadRow, error) {
 	return s, err
 }
 
-// readLead reads lead id as it is now; ok is false when it does not exist.
-func readLead(ctx context.Context, tx pgx.Tx, id uuid.UUID) (leadRow, bool, error) {
-	s, err := scanSnapshot(tx.QueryRow(ctx, snapshotSQL, meaningful, id))
-	if err == pgx.ErrNoRows {
-		return leadRow{}, false, nil
+const (
+	// The recount holds lockKey alone, the consumer shares it.
+	lockSharedSQL = `SELECT pg_advisory_xact_lock_shared($1)`
+	lockAloneSQL  = `SELECT pg_advisory_xact_lock($1)`
+	uncountedSQL  = `SELECT NOT EXISTS (SELECT 1 FROM cockpit_lead) AND EXISTS (SELECT 1 FROM leads)`
+)
+
+// readState reads, in one round trip and with the consumer's share of the
+// lock, lead id as it is now (exists is false when there is none) and what
+// it contributed when it was last applied.
+func readState(ctx context.Context, tx pgx.Tx, id uuid.UUID) (l leadRow, exists bool, old projection, err error) {
+	b := &pgx.Batch{}
+	b.Queue(lockSharedSQL, int64(lockKey))
+	b.Queue(snapshotSQL, meaningful, id).QueryRow(func(r pgx.Row) error {
+		l, err = scanSnapshot(r)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		exists = err == nil
+		return err
+	})
+	b.Queue(projectionSQL, id).QueryRow(func(r pgx.Row) error {
+		err := r.Scan(&old.territory, &old.users, &old.contributions)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return leadRow{}, false, projection{}, fmt.Errorf("cockpit: read lead: %w", err)
 	}
-	return s, err == nil, err
+	return l, exists, old, nil
+}
+
+// clearForRecount takes the lock alone and empties what a recount rebuilds.
+func clearForRecount(ctx context.Context, tx pgx.Tx) error {
+	b := &pgx.Batch{}
+	b.Queue(lockAloneSQL, int64(lockKey))
+	b.Queue(`DELETE FROM cockpit_count`)
+	b.Queue(`DELETE FROM cockpit_lead`)
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // readLeads reads the next size leads after `after`, by primary key.
@@ -110,15 +144,6 @@ type projection struct {
 	territory     string
 	users         []string
 	contributions []string
-}
-
-func readProjection(ctx context.Context, tx pgx.Tx, id uuid.UUID) (projection, error) {
-	var p projection
-	err := tx.QueryRow(ctx, projectionSQL, id).Scan(&p.territory, &p.users, &p.contributions)
-	if err == pgx.ErrNoRows {
-		return projection{}, nil
-	}
-	return p, err
 }
 
 func queueProjection(b *pgx.Batch, id uuid.UUID, p projection) {

@@ -132,11 +132,10 @@ func (r *Reader) Widget(ctx context.Context, p auth.Principal, s Scope) (*Widget
 	now := r.now().UTC()
 	w := windows{}
 	for _, code := range s.Territories {
-		t, ok := r.territories.Get(code)
-		if !ok {
+		loc, err := r.territories.Location(code)
+		if errors.Is(err, territory.ErrUnknown) {
 			continue
 		}
-		loc, err := t.Location()
 		if err != nil {
 			return nil, err
 		}
@@ -171,10 +170,8 @@ func (r *Reader) Widget(ctx context.Context, p auth.Principal, s Scope) (*Widget
 // days).
 func (r *Reader) trendDays(now time.Time, territories []string, figures []dayFigure) []TrendDay {
 	zone := func(code string) *time.Location {
-		if t, ok := r.territories.Get(code); ok {
-			if l, err := t.Location(); err == nil {
-				return l
-			}
+		if loc, err := r.territories.Location(code); err == nil {
+			return loc
 		}
 		return time.UTC
 	}

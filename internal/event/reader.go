@@ -120,10 +120,11 @@ func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limi
 		return nil, pos, false, fmt.Errorf("event: fetch: position beyond the outbox or its snapshot: %w", ErrBadCursor)
 	}
 	next = pg.next(pos)
-	for i := range pg.events {
-		pg.events[i].Resume = pos.Cursor()
-	}
 	if n := len(pg.events); n > 0 {
+		before := pos.Cursor()
+		for i := range pg.events[:n-1] {
+			pg.events[i].Resume = before
+		}
 		pg.events[n-1].Resume = next.Cursor()
 	}
 	return pg.events, next, pg.cut || len(pg.events) >= limit, nil

@@ -150,9 +150,9 @@ func (s *Scheduler) Reschedule(ctx context.Context, tx pgx.Tx, l *lead.Lead) err
 
 // location is the time zone of l's territory.
 func (s *Scheduler) location(l *lead.Lead) (*time.Location, error) {
-	t, ok := s.territories.Get(l.Territory)
-	if !ok {
-		return nil, fmt.Errorf("followup: unknown territory %q", l.Territory)
+	loc, err := s.territories.Location(l.Territory)
+	if err != nil {
+		return nil, fmt.Errorf("followup: %w", err)
 	}
-	return t.Location()
+	return loc, nil
 }

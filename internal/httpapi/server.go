@@ -42,8 +42,8 @@ type Deps struct {
 	Widgets *cockpit.Cache
 	// Stream feeds GET /api/cockpit/stream; nil: no stream.
 	Stream *cockpit.Hub
-	// Pages serves the browser's pages (web.Patterns); nil: none.
-	Pages http.Handler
+	// Pages serves the browser's pages; nil: none.
+	Pages *web.Site
 }
 
 // EventHealth reports the event listener for readiness.
@@ -114,7 +114,7 @@ func New(d Deps) http.Handler {
 		mux.HandleFunc("GET /dev/mail.json", s.devMailJSON)
 	}
 	if d.Pages != nil {
-		for _, pattern := range web.Patterns {
+		for _, pattern := range d.Pages.Patterns {
 			mux.Handle(pattern, d.Pages)
 		}
 	}

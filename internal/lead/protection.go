@@ -191,11 +191,10 @@ func (r *ProtectionResult) count(to Status) {
 // protectionStep is l's protection step if it is due at now: the status
 // it moves to, the deadline that passed and the zone it was counted in.
 func (s *Service) protectionStep(l *Lead, now time.Time) (to Status, due time.Time, loc *time.Location, ok bool) {
-	t, found := s.territories.Get(l.Territory)
-	if !found || l.ClockStoppedAt != nil {
+	if l.ClockStoppedAt != nil {
 		return "", time.Time{}, nil, false
 	}
-	loc, err := t.Location()
+	loc, err := s.territories.Location(l.Territory)
 	if err != nil {
 		return "", time.Time{}, nil, false
 	}

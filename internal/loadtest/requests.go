@@ -103,7 +103,7 @@ func measure(ctx context.Context, o RequestOptions, caller, token string, op ope
 	for i := range o.Iterations + o.Iterations/10 { // the first tenth warms up
 		method, path, body, want := op.req(rng, ids, i)
 		start := time.Now()
-		status, err := call(ctx, o, token, method, path, body, nil, op.header)
+		status, err := call(ctx, o.Client, o.BaseURL, token, method, path, body, nil, op.header)
 		elapsed := time.Since(start)
 		if err == nil && status != want {
 			err = fmt.Errorf("%s %s: status %d, want %d", method, path, status, want)
@@ -140,7 +140,7 @@ func visibleIDs(ctx context.Context, o RequestOptions, token string) ([]string, 
 		if after != "" {
 			q.Set("after", after)
 		}
-		if _, err := call(ctx, o, token, "GET", "/api/leads?"+q.Encode(), nil, &page); err != nil {
+		if _, err := call(ctx, o.Client, o.BaseURL, token, "GET", "/api/leads?"+q.Encode(), nil, &page); err != nil {
 			return nil, err
 		}
 		for _, d := range page.Data {
@@ -157,13 +157,16 @@ func visibleIDs(ctx context.Context, o RequestOptions, token string) ([]string, 
 	return ids, nil
 }
 
-func call(ctx context.Context, o RequestOptions, token, method, path string, body, into any, header ...map[string]string) (int, error) {
+// call sends body as JSON to base+path with the bearer token and the
+// headers, and decodes the answer into into when given.
+func call(ctx context.Context, client *http.Client, base, token, method, path string, body, into any,
+	header ...map[string]string) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, o.BaseURL+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
 		return 0, err
 	}
@@ -176,7 +179,7 @@ func call(ctx context.Context, o RequestOptions, token, method, path string, bod
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := o.Client.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return 0, err
 	}

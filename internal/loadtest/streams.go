@@ -58,7 +58,7 @@ func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
 	leads := make([]string, len(o.Reps))
 	for i, tok := range o.Reps {
 		var l struct{ ID string }
-		status, err := callJSON(ctx, client, o.BaseURL, tok, "POST", "/api/leads",
+		status, err := call(ctx, client, o.BaseURL, tok, "POST", "/api/leads",
 			map[string]any{"companyName": fmt.Sprintf("Streambetrieb %d-%d", time.Now().UnixNano(), i),
 				"city": fmt.Sprintf("Streamstadt %d", i), "countryCode": "DE"}, &l)
 		if err != nil || status != http.StatusCreated {
@@ -165,7 +165,7 @@ func write(ctx context.Context, client *http.Client, o StreamOptions, leads []st
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			status, err := callJSON(ctx, client, o.BaseURL, o.Writer, "POST", "/api/leads/"+id+"/activities",
+			status, err := call(ctx, client, o.BaseURL, o.Writer, "POST", "/api/leads/"+id+"/activities",
 				map[string]any{"type": "NOTE", "description": "Notiz"}, nil)
 			if err == nil && status == http.StatusCreated {
 				written.Add(1)
@@ -210,29 +210,6 @@ func readStream(ctx context.Context, client *http.Client, base, token string, op
 		}
 	}
 	return sc.Err()
-}
-
-func callJSON(ctx context.Context, client *http.Client, base, token, method, path string, body, into any) (int, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return 0, err
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(string(b)))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	if into != nil && res.StatusCode < 300 {
-		return res.StatusCode, json.NewDecoder(res.Body).Decode(into)
-	}
-	_, err = io.Copy(io.Discard, res.Body)
-	return res.StatusCode, err
 }
 
 // ReportStreams prints the result as a line of figures and as JSON.

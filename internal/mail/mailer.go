@@ -47,8 +47,13 @@ type Mailer struct {
 
 // NewMailer returns a mailer delivering outbox through sender.
 func NewMailer(outbox *Outbox, sender Sender, cfg Config, metrics *metric.Set, now func() time.Time, log *slog.Logger) *Mailer {
+	cfg.SendTimeout = cfg.DeliveryTimeout()
 	return &Mailer{outbox: outbox, sender: sender, cfg: cfg, metrics: metrics, now: now, log: log}
 }
+
+// DeliveryTimeout bounds one delivery: SendTimeout, and at most half the
+// lease, so that a claim always leaves room for one.
+func (c Config) DeliveryTimeout() time.Duration { return min(c.SendTimeout, c.Lease/2) }
 
 // count counts a follow-up mail's final outcome.
 func (m *Mailer) count(msg Message, result string) {

@@ -62,13 +62,9 @@ func (n *Notifier) Notify(ctx context.Context, tx pgx.Tx, l *lead.Lead, now time
 	if err != nil {
 		return false, fmt.Errorf("protection: owner: %w", err)
 	}
-	t, ok := n.territories.Get(l.Territory)
-	if !ok {
-		return false, fmt.Errorf("protection: unknown territory %q", l.Territory)
-	}
-	loc, err := t.Location()
+	loc, err := n.territories.Location(l.Territory)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("protection: %w", err)
 	}
 	subject, text, html, err := n.render(l, name, loc)
 	if err != nil {

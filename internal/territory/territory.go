@@ -6,6 +6,7 @@ package territory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -126,3 +127,15 @@ func (r *Registry) Visible(p auth.Principal) []Territory {
 
 // All lists every territory, by code.
 func (r *Registry) All() []Territory { return slices.Clone(r.list) }
+
+// ErrUnknown: no territory has the code.
+var ErrUnknown = errors.New("territory: unknown")
+
+// Location is the time zone of territory code.
+func (r *Registry) Location(code string) (*time.Location, error) {
+	t, ok := r.byCode[code]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknown, code)
+	}
+	return t.Location()
+}

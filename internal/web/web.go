@@ -58,31 +58,44 @@ type pages struct {
 	tmpl *template.Template
 }
 
-// Patterns are the routes of the pages, for the service's mux.
-var Patterns = []string{"GET /{$}", "GET /login", "GET /login/callback", "POST /login", "POST /logout", "GET /cockpit",
-	"GET /static/",
-	"GET /leads", "GET /leads/new", "POST /leads/new", "GET /leads/{id}", "POST /leads/{id}"}
+// Site is the pages' handler and the routes it answers, for the
+// service's mux.
+type Site struct {
+	http.Handler
+	Patterns []string
+}
 
-// New returns the pages' handler for Patterns.
-func New(cfg Config) http.Handler {
+// New returns the pages.
+func New(cfg Config) *Site {
 	p := &pages{cfg: cfg, tmpl: template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/*.html"))}
-	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", http.RedirectHandler("/cockpit", http.StatusSeeOther))
-	mux.HandleFunc("GET /login", p.loginForm)
-	mux.HandleFunc("POST /login", p.login)
-	mux.HandleFunc("GET /login/callback", p.oidcCallback)
-	mux.HandleFunc("POST /logout", p.signedIn(p.logout))
-	mux.HandleFunc("GET /cockpit", p.signedIn(p.cockpit))
-	mux.HandleFunc("GET /leads/new", p.signedIn(p.newLeadForm))
-	mux.HandleFunc("POST /leads/new", p.signedIn(p.createLead))
-	mux.HandleFunc("GET /leads/{id}", p.signedIn(p.leadDetail))
-	mux.HandleFunc("POST /leads/{id}", p.signedIn(p.leadAction))
-	mux.HandleFunc("GET /leads", p.signedIn(p.listLeads))
 	static, _ := fs.Sub(staticFiles, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	routes := []struct {
+		pattern string
+		handler http.Handler
+	}{
+		{"GET /{$}", http.RedirectHandler("/cockpit", http.StatusSeeOther)},
+		{"GET /login", http.HandlerFunc(p.loginForm)},
+		{"POST /login", http.HandlerFunc(p.login)},
+		{"GET /login/callback", http.HandlerFunc(p.oidcCallback)},
+		{"POST /logout", p.signedIn(p.logout)},
+		{"GET /cockpit", p.signedIn(p.cockpit)},
+		{"GET /leads", p.signedIn(p.listLeads)},
+		{"GET /leads/new", p.signedIn(p.newLeadForm)},
+		{"POST /leads/new", p.signedIn(p.createLead)},
+		{"GET /leads/{id}", p.signedIn(p.leadDetail)},
+		{"POST /leads/{id}", p.signedIn(p.leadAction)},
+		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static))},
+	}
+	site := &Site{}
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		mux.Handle(r.pattern, r.handler)
+		site.Patterns = append(site.Patterns, r.pattern)
+	}
 	// Form posts from another site are refused (Origin / Sec-Fetch-Site);
 	// posts of a session carry its CSRF token as well.
-	return http.NewCrossOriginProtection().Handler(mux)
+	site.Handler = http.NewCrossOriginProtection().Handler(mux)
+	return site
 }
 
 // signedIn runs next with the session's principal, or sends the browser
