@@ -46,13 +46,21 @@ func TestBenchRequestsMeasuresEveryOperation(t *testing.T) {
 
 // TestBenchStreamsDeliversEveryEvent runs the stream load harness, small,
 // against the wired service: every activity reaches its owner's stream and
-// the admins'.
+// the admins', and no stream gets its widget more than once a second
+// (the admins' change with every activity).
 func TestBenchStreamsDeliversEveryEvent(t *testing.T) {
 	h := newHarness(t)
 	var out bytes.Buffer
-	require.NoError(t, benchStreams(h.ctx, h.cfg, &out, h.srv.URL, 14, 20, time.Second))
+	require.NoError(t, benchStreams(h.ctx, h.cfg, &out, h.srv.URL, 14, 20, 3*time.Second))
 	require.Regexp(t, `streams 14, activities written (\d+), deliveries (\d+) of (\d+) expected, later than 1 s 0`, out.String())
 	m := regexp.MustCompile(`activities written (\d+), deliveries (\d+) of (\d+) expected`).FindStringSubmatch(out.String())
 	require.Equal(t, m[3], m[2], "every delivery the visibility rule asks for arrived")
 	require.NotEqual(t, "0", m[1])
+	g := regexp.MustCompile(`widget updates (\d+); shortest gap between two updates of one stream: (\S+)`).FindStringSubmatch(out.String())
+	require.NotNil(t, g, out.String())
+	gap, err := time.ParseDuration(g[2])
+	require.NoError(t, err)
+	// The service spaces a stream's widgets by a second; the test allows
+	// for the network's jitter, not for a missing limit (50 ms apart here).
+	require.Greater(t, gap, 500*time.Millisecond, "a stream got its widget twice within a second")
 }

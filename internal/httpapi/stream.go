@@ -76,11 +76,13 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request) {
 		if s.widgets == nil {
 			return nil
 		}
-		lastWidget = time.Now()
 		widget, err := s.widgets.Widget(r.Context(), p, scope, false)
 		if err != nil {
 			return err
 		}
+		// Counted from the write, not the read: a read that waited for a
+		// connection must not bring the next push closer.
+		defer func() { lastWidget = time.Now() }()
 		return out.send("", "lead-widget", widget)
 	}
 	if err := pushWidget(); err != nil {
