@@ -66,13 +66,15 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	aggregator := cockpit.NewAggregator(territories)
 	bus.Shared(cockpit.ConsumerName, aggregator.Handle)
 	bus.Emitting(pub)
-	hub := cockpit.NewHub(metrics)
-	bus.Local("cockpit-stream", hub.Deliver)
 	var widgets *cockpit.Cache
 	if cfg.Features.LeadWidget {
 		widgets = cockpit.NewCache(cockpit.NewReader(pool, territories, now), metrics)
 		bus.Local("cockpit-cache", widgets.Invalidate)
 	}
+	// After the cache: a stream told of a change must not read the widget
+	// from before it.
+	hub := cockpit.NewHub(metrics)
+	bus.Local("cockpit-stream", hub.Deliver)
 	idem := idempotency.NewStore(pool, now)
 	// River's client works on connections of its own, as the system role.
 	system, err := postgres.OpenSystem(ctx, cfg.DatabaseURL, 5)

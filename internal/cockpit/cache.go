@@ -25,21 +25,28 @@ type Cache struct {
 	entries *otter.Cache[string, *Widget]
 	metrics *metric.Set
 
-	// reading are the scopes being read now, and whether an event touched
-	// one meanwhile: such a read may have seen the figures before the
-	// change, so it is not kept.
-	mu      sync.Mutex
-	reading map[string]*read
+	// mu orders reads' stores against the consumer's drops. reading are
+	// the reads in flight per scope, which later misses join until an
+	// event touches the scope: such a read may have seen the figures from
+	// before the change, so nobody joins it afterwards and it is not kept.
+	// territoryKeys are the territories-scopes ever read, so that an event
+	// finds those holding its territory without scanning the cache.
+	mu            sync.Mutex
+	reading       map[string]*flight
+	territoryKeys map[string]bool
 }
 
-type read struct {
-	readers int
-	stale   bool
+// flight is one read of a scope's widget that others may wait for.
+type flight struct {
+	done  chan struct{}
+	w     *Widget
+	err   error
+	stale bool
 }
 
 // NewCache returns a cache over reader.
 func NewCache(reader *Reader, metrics *metric.Set) *Cache {
-	c := &Cache{reader: reader, metrics: metrics, reading: map[string]*read{}}
+	c := &Cache{reader: reader, metrics: metrics, reading: map[string]*flight{}, territoryKeys: map[string]bool{}}
 	c.entries = otter.Must(&otter.Options[string, *Widget]{
 		MaximumSize:      100_000,
 		ExpiryCalculator: otter.ExpiryWriting[string, *Widget](TTL),
@@ -58,53 +65,49 @@ func (c *Cache) Scope(p auth.Principal, only string) (Scope, error) {
 }
 
 // Widget is scope s's widget, from the cache or read as p; fresh reads it
-// anew and caches that. Concurrent misses of one scope read once.
+// anew and caches that. A miss joins a read of the scope in flight unless
+// an event touched the scope since that read began.
 func (c *Cache) Widget(ctx context.Context, p auth.Principal, s Scope, fresh bool) (*Widget, error) {
-	if fresh {
-		c.startRead(s.Key)
-		w, err := c.reader.Widget(ctx, p, s)
-		if err == nil {
-			c.entries.Set(s.Key, w)
+	if !fresh {
+		if w, ok := c.entries.GetIfPresent(s.Key); ok {
+			return w, nil
 		}
-		c.endRead(s.Key)
-		return w, err
 	}
-	loaded := false
-	w, err := c.entries.Get(ctx, s.Key, otter.LoaderFunc[string, *Widget](func(ctx context.Context, _ string) (*Widget, error) {
-		loaded = true
-		c.startRead(s.Key)
-		return c.reader.Widget(ctx, p, s)
-	}))
-	if loaded {
-		c.endRead(s.Key)
+	c.mu.Lock()
+	f, ok := c.reading[s.Key]
+	if fresh || !ok || f.stale {
+		f = &flight{done: make(chan struct{})}
+		c.reading[s.Key] = f
+		if strings.HasPrefix(s.Key, "territories:") {
+			c.territoryKeys[s.Key] = true
+		}
+		c.mu.Unlock()
+		// Others may wait for this read: it does not end with its caller.
+		f.w, f.err = c.reader.Widget(context.WithoutCancel(ctx), p, s)
+		c.land(s.Key, f)
+		close(f.done)
+	} else {
+		c.mu.Unlock()
 	}
-	return w, err
+	select {
+	case <-f.done:
+		return f.w, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
-func (c *Cache) startRead(key string) {
+// land keeps what flight f read unless an event touched its scope
+// meanwhile; under mu, so that no drop falls between the check and the
+// store.
+func (c *Cache) land(key string, f *flight) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r, ok := c.reading[key]
-	if !ok {
-		r = &read{}
-		c.reading[key] = r
-	}
-	r.readers++
-}
-
-// endRead drops what a read stored if an event touched its scope while it
-// read.
-func (c *Cache) endRead(key string) {
-	c.mu.Lock()
-	r := c.reading[key]
-	r.readers--
-	stale := r.stale
-	if r.readers == 0 {
+	if c.reading[key] == f {
 		delete(c.reading, key)
 	}
-	c.mu.Unlock()
-	if stale {
-		c.entries.Invalidate(key)
+	if f.err == nil && !f.stale {
+		c.entries.Set(key, f.w)
 	}
 }
 
@@ -121,27 +124,42 @@ func (c *Cache) Age(key string, now time.Time) (time.Duration, bool) {
 // Invalidate is the local consumer: on TypeWidgetChanged, which the
 // aggregator emits once the figures committed, it drops the scopes that
 // could see the lead before or after the change (the users of its
-// audience, every territories-scope holding its territory, all).
+// audience, every territories-scope holding its territory, all), and
+// marks their reads in flight stale.
 func (c *Cache) Invalidate(_ context.Context, d event.Delivered) error {
 	a := d.Audience
 	if d.Type != TypeWidgetChanged || a.Territory == "" {
 		return nil
 	}
 	c.mu.Lock()
-	for key, r := range c.reading {
-		if touches(key, a) {
-			r.stale = true
+	defer c.mu.Unlock()
+	for _, key := range c.touched(a) {
+		if f, ok := c.reading[key]; ok {
+			f.stale = true
 		}
-	}
-	c.mu.Unlock()
-	for key := range c.entries.Keys() {
-		if touches(key, a) {
-			if _, dropped := c.entries.Invalidate(key); dropped {
-				c.metrics.CacheInvalidations.WithLabelValues("lead", "event").Inc()
-			}
+		if _, dropped := c.entries.Invalidate(key); dropped {
+			c.metrics.CacheInvalidations.WithLabelValues("lead", "event").Inc()
 		}
 	}
 	return nil
+}
+
+// touched are the keys of the scopes that could see a lead of audience a,
+// as far as they can be cached here.
+func (c *Cache) touched(a event.Audience) []string {
+	keys := []string{"all"}
+	if a.Owner != "" {
+		keys = append(keys, "user:"+a.Owner)
+	}
+	for _, u := range a.Collaborators {
+		keys = append(keys, "user:"+u)
+	}
+	for key := range c.territoryKeys {
+		if touches(key, a) {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }
 
 // InvalidateAll drops every cached widget (an operator's request).

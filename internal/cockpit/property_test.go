@@ -85,8 +85,12 @@ func (e *env) settled(t *testing.T) {
 	deadline := time.After(30 * time.Second)
 	for {
 		var done bool
-		require.NoError(t, e.db.Pool.QueryRow(t.Context(), `SELECT coalesce((SELECT last_id FROM event_consumer
-			WHERE name = $1), 0) >= coalesce((SELECT max(id) FROM event_outbox), 0)`, cockpit.ConsumerName).Scan(&done))
+		// Every lead event processed: the consumer's last id alone could pass
+		// a lead's event still in flight when it read past its own
+		// announcements.
+		require.NoError(t, e.db.Pool.QueryRow(t.Context(), `SELECT NOT EXISTS (SELECT FROM event_outbox o
+			WHERE o.type <> $2 AND NOT EXISTS (SELECT FROM processed_event p WHERE p.consumer = $1 AND p.event_id = o.event_id))`,
+			cockpit.ConsumerName, cockpit.TypeWidgetChanged).Scan(&done))
 		if done {
 			return
 		}

@@ -39,11 +39,20 @@ type StreamResult struct {
 	Max            time.Duration
 	WidgetPushes   int           // widget updates received, all streams
 	MinWidgetGap   time.Duration // the shortest time between two widget updates of one stream
+	// Fresh is, for each activity a rep's stream got, the time from the
+	// event's time to the first widget of that rep listing it among the
+	// recent activities; Stale counts those no widget listed in the end.
+	Fresh              int
+	Stale              int
+	FreshP50, FreshP95 time.Duration
+	FreshP99, FreshMax time.Duration
 }
 
 type streamState struct {
 	lastWidget time.Time
-	minGap     time.Duration // 0 until a stream has had two updates
+	minGap     time.Duration        // 0 until a stream has had two updates
+	waiting    map[string]time.Time // activity id → its event's time, until a widget lists it
+	listed     map[string]time.Time // activity id → the widget that listed it first
 }
 
 // Streams gives every rep a lead, opens their streams and the watchers',
@@ -71,14 +80,16 @@ func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	h := hdrhistogram.New(1, 60_000_000, 3)
+	fresh := hdrhistogram.New(1, 60_000_000, 3)
 	var mu sync.Mutex
 	var delivered, late, widgets atomic.Int64
 	var measuring atomic.Bool
 	states := make([]*streamState, 0, len(o.Reps)+len(o.Watchers))
 	var opened sync.WaitGroup
 	var done sync.WaitGroup
-	for _, tok := range append(append([]string{}, o.Reps...), o.Watchers...) {
-		st := &streamState{}
+	for i, tok := range append(append([]string{}, o.Reps...), o.Watchers...) {
+		rep := i < len(o.Reps)
+		st := &streamState{waiting: map[string]time.Time{}, listed: map[string]time.Time{}}
 		states = append(states, st)
 		opened.Add(1)
 		done.Add(1)
@@ -92,14 +103,26 @@ func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
 				}
 				switch name {
 				case "lead-widget":
+					var w struct {
+						RecentActivities []struct {
+							ActivityID string `json:"activityId"`
+						} `json:"recentActivities"`
+					}
+					_ = json.Unmarshal([]byte(data), &w)
 					mu.Lock()
 					st.widget(at)
+					for _, a := range w.RecentActivities {
+						st.list(a.ActivityID, at, fresh)
+					}
 					mu.Unlock()
 					widgets.Add(1)
 				case "lead-event":
 					var ev struct {
 						Type string `json:"type"`
 						Time string `json:"time"`
+						Data struct {
+							ActivityID string `json:"activityId"`
+						} `json:"data"`
 					}
 					if json.Unmarshal([]byte(data), &ev) != nil || ev.Type != "lead.activity_added" {
 						return
@@ -115,6 +138,9 @@ func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
 					}
 					mu.Lock()
 					_ = h.RecordValue(max(d.Microseconds(), 1))
+					if rep {
+						st.activity(ev.Data.ActivityID, t, fresh)
+					}
 					mu.Unlock()
 				}
 			})
@@ -134,14 +160,42 @@ func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
 
 	res := StreamResult{Streams: len(states), Written: written, Expected: written * (1 + len(o.Watchers)),
 		Delivered: int(delivered.Load()), Late: int(late.Load()), WidgetPushes: int(widgets.Load())}
-	us := func(q float64) time.Duration { return time.Duration(h.ValueAtQuantile(q)) * time.Microsecond }
-	res.P50, res.P95, res.P99, res.Max = us(50), us(95), us(99), time.Duration(h.Max())*time.Microsecond
+	res.P50, res.P95, res.P99, res.Max = usOf(h, 50), usOf(h, 95), usOf(h, 99), time.Duration(h.Max())*time.Microsecond
+	res.Fresh = int(fresh.TotalCount())
+	res.FreshP50, res.FreshP95, res.FreshP99 = usOf(fresh, 50), usOf(fresh, 95), usOf(fresh, 99)
+	res.FreshMax = time.Duration(fresh.Max()) * time.Microsecond
 	for _, st := range states {
+		res.Stale += len(st.waiting)
 		if st.minGap > 0 && (res.MinWidgetGap == 0 || st.minGap < res.MinWidgetGap) {
 			res.MinWidgetGap = st.minGap
 		}
 	}
 	return res, nil
+}
+
+func usOf(h *hdrhistogram.Histogram, q float64) time.Duration {
+	return time.Duration(h.ValueAtQuantile(q)) * time.Microsecond
+}
+
+// activity notes an activity event of the rep's lead, measured at once
+// when a widget listed it already.
+func (st *streamState) activity(id string, at time.Time, fresh *hdrhistogram.Histogram) {
+	if listed, ok := st.listed[id]; ok {
+		_ = fresh.RecordValue(max(listed.Sub(at).Microseconds(), 1))
+		delete(st.listed, id)
+		return
+	}
+	st.waiting[id] = at
+}
+
+// list notes a widget listing activity id.
+func (st *streamState) list(id string, at time.Time, fresh *hdrhistogram.Histogram) {
+	if t, ok := st.waiting[id]; ok {
+		_ = fresh.RecordValue(max(at.Sub(t).Microseconds(), 1))
+		delete(st.waiting, id)
+	} else if _, ok := st.listed[id]; !ok {
+		st.listed[id] = at
+	}
 }
 
 // widget notes an update's arrival and keeps the shortest gap so far.
@@ -231,5 +285,7 @@ func ReportStreams(w io.Writer, r StreamResult) {
 		r.Streams, r.Written, r.Delivered, r.Expected, r.Late)
 	fmt.Fprintf(w, "event time to receipt: p50 %s, p95 %s, p99 %s, max %s\n", r.P50, r.P95, r.P99, r.Max)
 	fmt.Fprintf(w, "widget updates %d; shortest gap between two updates of one stream: %s\n", r.WidgetPushes, r.MinWidgetGap)
+	fmt.Fprintf(w, "event time to the rep's widget listing the activity: %d listed, %d never; p50 %s, p95 %s, p99 %s, max %s\n",
+		r.Fresh, r.Stale, r.FreshP50, r.FreshP95, r.FreshP99, r.FreshMax)
 	_ = json.NewEncoder(w).Encode(r)
 }
