@@ -64,7 +64,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	// The cockpit: its aggregates kept by one replica, its widgets cached
 	// and dropped by each.
 	aggregator := cockpit.NewAggregator(territories)
-	bus.Shared(cockpit.ConsumerName, aggregator.Handle)
+	bus.SharedBatch(cockpit.ConsumerName, aggregator.Handle, cockpit.TypeWidgetChanged)
 	bus.Emitting(pub)
 	var widgets *cockpit.Cache
 	if cfg.Features.LeadWidget {

@@ -41,65 +41,105 @@ func NewAggregator(territories *territory.Registry) *Aggregator {
 // ones to their streams.
 const TypeWidgetChanged = "cockpit.widget_changed"
 
-// Handle is the shared consumer's handler.
-func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, d event.Delivered) error {
-	if d.Subject == uuid.Nil || d.Type == TypeWidgetChanged {
+// Handle is the shared consumer's handler. It takes a batch's events at
+// once: it reads each lead once, brings its contribution up to date,
+// sums the deltas of all leads, and writes them, the projections, the
+// recent lists' entries and the announcements in one round trip, so that
+// a territory's counters are written once per batch, not once per event.
+func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Delivered) error {
+	var ids []uuid.UUID
+	for _, d := range events {
+		if d.Subject != uuid.Nil && d.Type != TypeWidgetChanged && !slices.Contains(ids, d.Subject) {
+			ids = append(ids, d.Subject)
+		}
+	}
+	if len(ids) == 0 {
 		return nil
 	}
-	l, exists, old, err := readState(ctx, tx, d.Subject)
+	states, err := readStates(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	now, err := a.sync(b, d.Subject, l, exists, old)
-	if err != nil {
-		return err
-	}
-	if exists {
-		if err := a.recent(ctx, tx, b, d, l); err != nil {
-			return err
+	d := deltas{}
+	changed := map[uuid.UUID]bool{}
+	for _, id := range ids {
+		st := states[id]
+		now, moved, err := a.sync(b, d, id, st)
+		if err != nil {
+			return &event.EventError{ID: firstOf(events, id).Envelope.ID, Err: err}
 		}
+		st.now = now
+		states[id] = st
+		changed[id] = moved
 	}
-	if b.Len() == 0 {
-		return nil
+	queueDeltas(b, d)
+	for _, ev := range events {
+		st, ok := states[ev.Subject]
+		if !ok || !st.exists {
+			continue
+		}
+		listed, err := a.recent(ctx, tx, b, ev, st.lead)
+		if err != nil {
+			return &event.EventError{ID: ev.Envelope.ID, Err: err}
+		}
+		changed[ev.Subject] = changed[ev.Subject] || listed
+	}
+	for _, id := range ids {
+		if changed[id] {
+			if err := a.announce(ctx, b, events, states[id]); err != nil {
+				return err
+			}
+		}
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("cockpit: apply: %w", err)
 	}
-	return a.announce(ctx, tx, d, old, now)
+	return nil
+}
+
+func firstOf(events []event.Delivered, id uuid.UUID) event.Delivered {
+	for _, d := range events {
+		if d.Subject == id {
+			return d
+		}
+	}
+	return event.Delivered{}
 }
 
 // Sync brings lead id's contribution up to date in tx, as the system,
 // without announcing it (repairs, and the plans tests check).
 func (a *Aggregator) Sync(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
-	l, exists, old, err := readState(ctx, tx, id)
+	states, err := readStates(ctx, tx, []uuid.UUID{id})
 	if err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	if _, err := a.sync(b, id, l, exists, old); err != nil {
+	d := deltas{}
+	if _, _, err := a.sync(b, d, id, states[id]); err != nil {
 		return err
 	}
+	queueDeltas(b, d)
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// sync queues what it takes to bring lead id's contribution from old up
-// to date, and returns what it is now.
-func (a *Aggregator) sync(b *pgx.Batch, id uuid.UUID, l leadRow, exists bool, old projection) (now projection, err error) {
-	if exists {
-		if now, err = a.project(l.snapshot); err != nil {
-			return now, err
+// sync adds to d what it takes to bring lead id's contribution from what
+// was applied up to date, queues its new projection, and returns that
+// projection and whether it moved.
+func (a *Aggregator) sync(b *pgx.Batch, d deltas, id uuid.UUID, st state) (now projection, moved bool, err error) {
+	if st.exists {
+		if now, err = a.project(st.lead.snapshot); err != nil {
+			return now, false, err
 		}
 	}
+	old := st.old
 	if old.territory == now.territory && slices.Equal(old.users, now.users) && slices.Equal(old.contributions, now.contributions) {
-		return now, nil
+		return now, false, nil
 	}
-	d := deltas{}
 	d.add(old.territory, old.users, old.contributions, -1)
 	d.add(now.territory, now.users, now.contributions, 1)
 	queueProjection(b, id, now)
-	queueDeltas(b, d)
-	return now, nil
+	return now, true, nil
 }
 
 type widgetChangedData struct {
@@ -108,22 +148,31 @@ type widgetChangedData struct {
 }
 
 // announce emits TypeWidgetChanged for each territory the lead counted in
-// before or after, to the users of both and of the event's audience.
-func (a *Aggregator) announce(ctx context.Context, tx pgx.Tx, d event.Delivered, old, now projection) error {
-	users := slices.Concat(old.users, now.users, []string{d.Audience.Owner}, d.Audience.Collaborators)
+// before or after, to the users of both and of its events' audiences,
+// once per batch.
+func (a *Aggregator) announce(ctx context.Context, b *pgx.Batch, events []event.Delivered, st state) error {
+	users := slices.Concat(st.old.users, st.now.users)
+	territories := []string{st.old.territory, st.now.territory}
+	var last event.Delivered
+	for _, d := range events {
+		if d.Subject == st.id {
+			users = append(append(users, d.Audience.Owner), d.Audience.Collaborators...)
+			territories = append(territories, d.Audience.Territory)
+			last = d
+		}
+	}
 	slices.Sort(users)
 	users = slices.DeleteFunc(slices.Compact(users), func(u string) bool { return u == "" })
-	territories := []string{d.Audience.Territory, old.territory, now.territory}
 	slices.Sort(territories)
 	for _, t := range slices.Compact(territories) {
 		if t == "" {
 			continue
 		}
-		e := event.Event{Type: TypeWidgetChanged, Key: event.NameUUID(ConsumerName + "|" + d.Envelope.ID + "|" + t),
-			Subject: d.Subject, SubjectVersion: d.SubjectVersion, Audience: event.Audience{Territory: t, Collaborators: users},
-			Topics: []string{lead.TopicDashboard}, Time: d.CreatedAt, CausationID: d.Envelope.ID,
-			Data: widgetChangedData{LeadID: d.Subject, Cause: d.Type}}
-		if err := event.Emit(ctx, tx, e); err != nil {
+		e := event.Event{Type: TypeWidgetChanged, Key: event.NameUUID(ConsumerName + "|" + last.Envelope.ID + "|" + t),
+			Subject: st.id, SubjectVersion: last.SubjectVersion, Audience: event.Audience{Territory: t, Collaborators: users},
+			Topics: []string{lead.TopicDashboard}, Time: last.CreatedAt, CausationID: last.Envelope.ID,
+			Data: widgetChangedData{LeadID: st.id, Cause: last.Type}}
+		if err := event.QueueEmit(ctx, b, e); err != nil {
 			return fmt.Errorf("cockpit: announce: %w", err)
 		}
 	}
@@ -160,7 +209,7 @@ type RecentActivity struct {
 }
 
 // recent queues the entry of the recent lists an event makes, if any.
-func (a *Aggregator) recent(ctx context.Context, tx pgx.Tx, b *pgx.Batch, d event.Delivered, l leadRow) error {
+func (a *Aggregator) recent(ctx context.Context, tx pgx.Tx, b *pgx.Batch, d event.Delivered, l leadRow) (bool, error) {
 	switch d.Type {
 	case lead.TypeFollowUpProcessed:
 		var data struct {
@@ -169,14 +218,14 @@ func (a *Aggregator) recent(ctx context.Context, tx pgx.Tx, b *pgx.Batch, d even
 			ProcessedAt  string `json:"processedAt"`
 		}
 		if err := json.Unmarshal(d.Envelope.Data, &data); err != nil {
-			return fmt.Errorf("cockpit: %s: %w", d.Type, err)
+			return false, fmt.Errorf("cockpit: %s: %w", d.Type, err)
 		}
 		due, err := followUpDue(ctx, tx, l.ID, data.FollowUpType)
 		if err != nil {
-			return fmt.Errorf("cockpit: follow-up: %w", err)
+			return false, fmt.Errorf("cockpit: follow-up: %w", err)
 		}
 		at, _ := time.Parse(time.RFC3339Nano, data.ProcessedAt)
-		return queueRecent(b, "followup", at, d.ID, l.ID, d.Audience, RecentFollowUp{LeadID: l.ID, CompanyName: l.company,
+		return true, queueRecent(b, "followup", at, d.ID, l.ID, d.Audience, RecentFollowUp{LeadID: l.ID, CompanyName: l.company,
 			FollowUpType: data.FollowUpType, DueAt: due, ProcessedAt: at, Result: data.Result})
 	case lead.TypeActivityAdded:
 		var data struct {
@@ -186,11 +235,11 @@ func (a *Aggregator) recent(ctx context.Context, tx pgx.Tx, b *pgx.Batch, d even
 			UserID     string    `json:"userId"`
 		}
 		if err := json.Unmarshal(d.Envelope.Data, &data); err != nil {
-			return fmt.Errorf("cockpit: %s: %w", d.Type, err)
+			return false, fmt.Errorf("cockpit: %s: %w", d.Type, err)
 		}
 		at, _ := time.Parse(time.RFC3339Nano, data.OccurredAt)
-		return queueRecent(b, "activity", at, d.ID, l.ID, d.Audience, RecentActivity{LeadID: l.ID, CompanyName: l.company,
+		return true, queueRecent(b, "activity", at, d.ID, l.ID, d.Audience, RecentActivity{LeadID: l.ID, CompanyName: l.company,
 			ActivityID: data.ActivityID, Type: data.Type, OccurredAt: at, UserID: data.UserID})
 	}
-	return nil
+	return false, nil
 }

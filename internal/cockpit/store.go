@@ -31,9 +31,11 @@ const snapshotColumns = `SELECT l.id, l.status, l.territory, l.owner_user_id, l.
 	FROM leads l`
 
 const (
-	snapshotSQL       = snapshotColumns + ` WHERE l.id = $2`
-	snapshotPageSQL   = snapshotColumns + ` WHERE l.id > $2 ORDER BY l.id LIMIT $3`
-	projectionSQL     = `SELECT territory, users, contributions FROM cockpit_lead WHERE lead_id = $1 FOR UPDATE`
+	snapshotsSQL    = snapshotColumns + ` WHERE l.id = ANY ($2::uuid[])`
+	snapshotPageSQL = snapshotColumns + ` WHERE l.id > $2 ORDER BY l.id LIMIT $3`
+	// Locked in key order, so that a recount's and a consumer's never cross.
+	projectionsSQL = `SELECT lead_id, territory, users, contributions FROM cockpit_lead WHERE lead_id = ANY ($1::uuid[])
+		ORDER BY lead_id FOR UPDATE`
 	saveProjectionSQL = `INSERT INTO cockpit_lead (lead_id, territory, users, contributions) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (lead_id) DO UPDATE SET territory = EXCLUDED.territory, users = EXCLUDED.users,
 		contributions = EXCLUDED.contributions`
@@ -94,31 +96,53 @@ const (
 	uncountedSQL  = `SELECT NOT EXISTS (SELECT 1 FROM cockpit_lead) AND EXISTS (SELECT 1 FROM leads)`
 )
 
-// readState reads, in one round trip and with the consumer's share of the
-// lock, lead id as it is now (exists is false when there is none) and what
-// it contributed when it was last applied.
-func readState(ctx context.Context, tx pgx.Tx, id uuid.UUID) (l leadRow, exists bool, old projection, err error) {
+// state is a lead as it is now (exists is false when there is none) and
+// what it contributed when it was last applied (old), and after (now).
+type state struct {
+	id       uuid.UUID
+	lead     leadRow
+	exists   bool
+	old, now projection
+}
+
+// readStates reads, in one round trip and with the consumer's share of
+// the lock, the states of leads ids.
+func readStates(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) (map[uuid.UUID]state, error) {
+	out := make(map[uuid.UUID]state, len(ids))
+	for _, id := range ids {
+		out[id] = state{id: id}
+	}
 	b := &pgx.Batch{}
 	b.Queue(lockSharedSQL, int64(lockKey))
-	b.Queue(snapshotSQL, meaningful, id).QueryRow(func(r pgx.Row) error {
-		l, err = scanSnapshot(r)
-		if err == pgx.ErrNoRows {
-			return nil
+	b.Queue(snapshotsSQL, meaningful, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			l, err := scanSnapshot(rows)
+			if err != nil {
+				return err
+			}
+			st := out[l.ID]
+			st.lead, st.exists = l, true
+			out[l.ID] = st
 		}
-		exists = err == nil
-		return err
+		return rows.Err()
 	})
-	b.Queue(projectionSQL, id).QueryRow(func(r pgx.Row) error {
-		err := r.Scan(&old.territory, &old.users, &old.contributions)
-		if err == pgx.ErrNoRows {
-			return nil
+	b.Queue(projectionsSQL, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id uuid.UUID
+			var p projection
+			if err := rows.Scan(&id, &p.territory, &p.users, &p.contributions); err != nil {
+				return err
+			}
+			st := out[id]
+			st.old = p
+			out[id] = st
 		}
-		return err
+		return rows.Err()
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return leadRow{}, false, projection{}, fmt.Errorf("cockpit: read lead: %w", err)
+		return nil, fmt.Errorf("cockpit: read leads: %w", err)
 	}
-	return l, exists, old, nil
+	return out, nil
 }
 
 // clearForRecount takes the lock alone and empties what a recount rebuilds.
@@ -202,20 +226,29 @@ func nonNil(s []string) []string {
 // Recent lists.
 
 const (
-	recentInsertSQL = `INSERT INTO cockpit_recent (territory, user_id, kind, at, event_id, lead_id, owner_user_id,
-		collaborator_user_ids, item) SELECT $1, u, $2, $3, $4, $5, $6, $7, $8 FROM unnest($9::text[]) u
-		ON CONFLICT DO NOTHING`
-	// Keep the newest recentKeep per unit and kind.
-	recentTrimSQL = `DELETE FROM cockpit_recent r USING (
-		SELECT u, (SELECT x.at FROM cockpit_recent x WHERE x.territory = $1 AND x.user_id = u AND x.kind = $2
-		           ORDER BY x.at DESC, x.event_id DESC OFFSET $4 LIMIT 1) AS cut FROM unnest($3::text[]) u) k
-		WHERE r.territory = $1 AND r.user_id = k.u AND r.kind = $2 AND r.at <= k.cut`
+	// Each unit has recentKeep slots: a new entry takes a free one, else
+	// the oldest if it is older, and an event already listed is skipped
+	// (counted over the unit's slots, so that the check stays per unit: as
+	// a NOT EXISTS the planner read every unit of the territory).
+	recentInsertSQL = `INSERT INTO cockpit_recent AS r (territory, user_id, kind, slot, at, event_id, lead_id,
+		owner_user_id, collaborator_user_ids, item)
+		SELECT $1, u, $2, s.slot, $3, $4, $5, $6, $7, $8 FROM unnest($9::text[]) u
+		CROSS JOIN LATERAL (SELECT g::smallint AS slot, count(x.slot) FILTER (WHERE x.event_id = $4) OVER () AS listed
+			FROM generate_series(0, $10::int - 1) g
+			LEFT JOIN cockpit_recent x ON x.territory = $1 AND x.user_id = u AND x.kind = $2 AND x.slot = g
+			ORDER BY x.at NULLS FIRST, x.event_id NULLS FIRST LIMIT 1) s
+		WHERE s.listed = 0
+		ON CONFLICT (territory, user_id, kind, slot) DO UPDATE SET at = EXCLUDED.at, event_id = EXCLUDED.event_id,
+			lead_id = EXCLUDED.lead_id, owner_user_id = EXCLUDED.owner_user_id,
+			collaborator_user_ids = EXCLUDED.collaborator_user_ids, item = EXCLUDED.item
+		WHERE (r.at, r.event_id) < (EXCLUDED.at, EXCLUDED.event_id)`
 	recentReadSQL = `SELECT item, territory, owner_user_id, collaborator_user_ids FROM cockpit_recent
 		WHERE territory = ANY ($1::text[]) AND user_id = $2 AND kind = $3 ORDER BY at DESC, event_id DESC LIMIT $4`
 	followUpDueSQL = `SELECT due_at FROM follow_up WHERE lead_id = $1 AND kind = $2`
 )
 
-// recentKeep is how many entries of a kind each unit keeps.
+// recentKeep is how many entries of a kind each unit keeps (migration
+// 00024 holds it too, as the slots' check).
 const recentKeep = 10
 
 // queueRecent adds item to the recent lists of the units of the audience
@@ -226,8 +259,7 @@ func queueRecent(b *pgx.Batch, kind string, at time.Time, eventID int64, id uuid
 		return fmt.Errorf("cockpit: recent item: %w", err)
 	}
 	units := append([]string{""}, snapshot{Owner: a.Owner, Collaborators: a.Collaborators}.users()...)
-	b.Queue(recentInsertSQL, a.Territory, kind, at, eventID, id, a.Owner, nonNil(a.Collaborators), raw, units)
-	b.Queue(recentTrimSQL, a.Territory, kind, units, recentKeep)
+	b.Queue(recentInsertSQL, a.Territory, kind, at, eventID, id, a.Owner, nonNil(a.Collaborators), raw, units, recentKeep)
 	return nil
 }
 

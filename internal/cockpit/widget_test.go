@@ -1,6 +1,7 @@
 package cockpit_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -184,4 +185,43 @@ func TestWidgetScopesFailClosed(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, w.LeadStats.Total)
 	require.Empty(t, w.RecentFollowUps)
+}
+
+// TestRecentListsKeepTheNewestTen: activities recorded out of order (some
+// backdated) leave each unit's list with the ten newest by their time,
+// newest first, for the rep and the territory alike.
+func TestRecentListsKeepTheNewestTen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC))
+	ctx := t.Context()
+	l, err := e.leads.Create(ctx, rep("anna"), lead.CreateInput{CompanyName: "Gasthaus Linde"})
+	require.NoError(t, err)
+	// Hours back from now, in the order they are recorded.
+	back := []int{5, 1, 13, 2, 9, 0, 12, 3, 8, 11, 4, 7, 10, 6}
+	for _, h := range back {
+		at := e.clock.Add(-time.Duration(h) * time.Hour).Format(time.RFC3339)
+		_, err := e.leads.AddActivity(ctx, rep("anna"), l.ID, lead.ActivityInput{Type: "NOTE", OccurredAt: &at,
+			Description: fmt.Sprint(h, " Stunden zuvor")})
+		require.NoError(t, err)
+	}
+	e.settled(t)
+	reader := cockpit.NewReader(e.pool, e.territories, func() time.Time { return *e.clock })
+	for _, p := range []auth.Principal{rep("anna"), manager("DE")} {
+		s, err := cockpit.ScopeOf(p, "", e.territories)
+		require.NoError(t, err)
+		w, err := reader.Widget(ctx, p, s)
+		require.NoError(t, err)
+		var got []time.Time
+		for _, a := range w.RecentActivities {
+			got = append(got, a.OccurredAt)
+		}
+		var want []time.Time
+		for h := range 10 {
+			want = append(want, e.clock.Add(-time.Duration(h)*time.Hour))
+		}
+		require.Equal(t, len(want), len(got), p.UserID)
+		for i := range want {
+			require.True(t, want[i].Equal(got[i]), "%s: entry %d is %s, want %s", p.UserID, i, got[i], want[i])
+		}
+	}
 }

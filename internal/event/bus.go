@@ -18,10 +18,15 @@ import (
 
 // Config tunes the Bus; zero values take the defaults.
 type Config struct {
-	PollInterval    time.Duration // safety net for a lost hint (1 s)
-	BackoffMin      time.Duration // first reconnect delay (100 ms)
-	BackoffMax      time.Duration // reconnect delay cap (10 s)
-	BatchSize       int           // rows per read (1000)
+	PollInterval time.Duration // safety net for a lost hint (1 s)
+	BackoffMin   time.Duration // first reconnect delay (100 ms)
+	BackoffMax   time.Duration // reconnect delay cap (10 s)
+	BatchSize    int           // rows per read (1000)
+	// SharedBatchSize is how many events a shared consumer handles in one
+	// transaction (50): the versions a transaction leaves of the rows it
+	// updates again and again (a territory's counters) cannot be pruned
+	// before it ends, and each visit walks them.
+	SharedBatchSize int
 	RetryAttempts   int           // tries before an event is parked (3)
 	RetryBackoff    time.Duration // first retry delay (50 ms)
 	DisconnectGrace time.Duration // how long a lost connection is tolerated by readiness (15 s)
@@ -43,6 +48,9 @@ func (c *Config) defaults() {
 	def(&c.DisconnectGrace, 15*time.Second)
 	if c.BatchSize <= 0 {
 		c.BatchSize = 1000
+	}
+	if c.SharedBatchSize <= 0 {
+		c.SharedBatchSize = 50
 	}
 	if c.RetryAttempts <= 0 {
 		c.RetryAttempts = 3
@@ -93,8 +101,16 @@ type statsCounter struct{ counter *stats.Counter }
 func (b *Bus) Local(name string, h LocalHandler) { b.local = append(b.local, &localConsumer{name, h}) }
 
 // Shared registers a consumer whose effects exactly one replica performs.
-func (b *Bus) Shared(name string, h SharedHandler) {
-	b.shared = append(b.shared, &sharedConsumer{name, h})
+// Events of the types in ignore are passed over without a savepoint or a
+// processed key (a consumer's own announcements, as many as it handles).
+func (b *Bus) Shared(name string, h SharedHandler, ignore ...string) {
+	b.SharedBatch(name, eachOf(h), ignore...)
+}
+
+// SharedBatch registers a shared consumer that takes a batch's events at
+// once.
+func (b *Bus) SharedBatch(name string, h SharedBatchHandler, ignore ...string) {
+	b.shared = append(b.shared, &sharedConsumer{name: name, h: h, ignore: ignore})
 }
 
 // Emitting lets shared consumers emit events (Emit), written with pub.

@@ -20,6 +20,33 @@ type LocalHandler func(ctx context.Context, d Delivered) error
 // one replica, inside the transaction that records the event as processed.
 type SharedHandler func(ctx context.Context, tx pgx.Tx, d Delivered) error
 
+// SharedBatchHandler is a SharedHandler that takes the events of a batch
+// at once, in outbox order, so that it can apply them together (rows many
+// events change, written once). When it fails, the bus hands it the events
+// one by one; an *EventError says which one failed.
+type SharedBatchHandler func(ctx context.Context, tx pgx.Tx, events []Delivered) error
+
+// EventError is the failure of a batch handler on one event.
+type EventError struct {
+	ID  string // the event's id
+	Err error
+}
+
+func (e *EventError) Error() string { return fmt.Sprintf("event %s: %v", e.ID, e.Err) }
+func (e *EventError) Unwrap() error { return e.Err }
+
+// eachOf runs h on each event of a batch.
+func eachOf(h SharedHandler) SharedBatchHandler {
+	return func(ctx context.Context, tx pgx.Tx, events []Delivered) error {
+		for _, d := range events {
+			if err := safe(func() error { return h(ctx, tx, d) }); err != nil {
+				return &EventError{ID: d.Envelope.ID, Err: err}
+			}
+		}
+		return nil
+	}
+}
+
 // retry runs fn up to attempts times with doubling backoff.
 func retry(ctx context.Context, attempts int, backoff time.Duration, fn func() error) error {
 	var err error
@@ -65,8 +92,9 @@ type localConsumer struct {
 }
 
 type sharedConsumer struct {
-	name string
-	h    SharedHandler
+	name   string
+	h      SharedBatchHandler
+	ignore []string
 }
 
 // park records an event a consumer gave up on, so an admin can see and

@@ -267,3 +267,42 @@ func TestLagCountsOnlyWhatThisReplicaHasNotRead(t *testing.T) {
 	require.NoError(t, bus.Probe(t.Context()))
 	require.Equal(t, float64(2), testutil.ToFloat64(f.metrics.OutboxLag))
 }
+
+// TestASharedConsumerPassesOverTheTypesItIgnores: events of an ignored
+// type (a consumer's own announcements) never reach its handler and leave
+// no processed key, while the events around them are handled once.
+func TestASharedConsumerPassesOverTheTypesItIgnores(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	rec := newRecorder(t)
+	bus := event.NewBus(event.Config{}, f.db.Pool, pgnotify.NewListener(pgnotify.Config{ConnString: f.db.URL, ApplicationName: f.appName}),
+		f.metrics, f.log, time.Now)
+	bus.Shared("announcer", rec.shared, "test.announced")
+	f.run(t, bus)
+	before := f.publish(t, 2)
+	var ignored []string
+	for range 3 {
+		e := sampleEvent("DE", 10)
+		e.Type = "test.announced"
+		require.NoError(t, postgres.InTx(context.Background(), f.db.Pool, auth.System(), func(tx pgx.Tx) error {
+			return f.pub.Write(context.Background(), tx, "SYSTEM", e)
+		}))
+		f.pub.Committed([]event.Event{e})
+		ignored = append(ignored, e.Key.String())
+	}
+	after := f.publish(t, 2)
+	rec.waitFor(t, append(before, after...), 10*time.Second)
+	for _, id := range ignored {
+		require.Zero(t, rec.count(id), "an ignored event reached the handler")
+	}
+	for _, id := range append(before, after...) {
+		require.Equal(t, 1, rec.count(id))
+	}
+	// The handler ran inside the batch's transaction: wait for its commit.
+	var keys int
+	require.Eventually(t, func() bool {
+		require.NoError(t, f.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM processed_event WHERE consumer = 'announcer'`).Scan(&keys))
+		return keys >= 4
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, 4, keys, "the ignored events left processed keys")
+}

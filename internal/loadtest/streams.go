@@ -30,15 +30,15 @@ type StreamOptions struct {
 
 // StreamResult is what the streams received.
 type StreamResult struct {
-	Streams        int
-	Written        int           // activities committed while measuring
-	Expected       int           // deliveries the visibility rule asks for
-	Delivered      int           // lead events received, each counted per stream
-	Late           int           // deliveries more than 1 s after the event's time
-	P50, P95, P99  time.Duration // event time to receipt
-	Max            time.Duration
-	WidgetPushes   int           // widget updates received, all streams
-	MinWidgetGap   time.Duration // the shortest time between two widget updates of one stream
+	Streams       int
+	Written       int           // activities committed while measuring
+	Expected      int           // deliveries the visibility rule asks for
+	Delivered     int           // lead events received, each counted per stream
+	Late          int           // deliveries more than 1 s after the event's time
+	P50, P95, P99 time.Duration // event time to receipt
+	Max           time.Duration
+	WidgetPushes  int           // widget updates received, all streams
+	MinWidgetGap  time.Duration // the shortest time between two widget updates of one stream
 	// Fresh is, for each activity a rep's stream got, the time from the
 	// event's time to the first widget of that rep listing it among the
 	// recent activities; Stale counts those no widget listed in the end.
