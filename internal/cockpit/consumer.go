@@ -63,15 +63,19 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Deliv
 	b := &pgx.Batch{}
 	d := deltas{}
 	changed := map[uuid.UUID]bool{}
+	moved := map[uuid.UUID]projection{}
 	for _, id := range ids {
 		st := states[id]
-		now, moved, err := a.sync(b, d, id, st)
+		now, err := a.sync(d, moved, st)
 		if err != nil {
 			return &event.EventError{ID: firstOf(events, id).Envelope.ID, Err: err}
 		}
 		st.now = now
 		states[id] = st
-		changed[id] = moved
+		_, changed[id] = moved[id]
+	}
+	if err := queueProjections(b, moved); err != nil {
+		return err
 	}
 	queueDeltas(b, d)
 	for _, ev := range events {
@@ -85,12 +89,14 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Deliv
 		}
 		changed[ev.Subject] = changed[ev.Subject] || listed
 	}
+	var announce []event.Event
 	for _, id := range ids {
 		if changed[id] {
-			if err := a.announce(ctx, b, events, states[id]); err != nil {
-				return err
-			}
+			announce = append(announce, announcements(events, states[id])...)
 		}
+	}
+	if err := event.QueueEmit(ctx, b, announce...); err != nil {
+		return fmt.Errorf("cockpit: announce: %w", err)
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("cockpit: apply: %w", err)
@@ -116,30 +122,34 @@ func (a *Aggregator) Sync(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 	}
 	b := &pgx.Batch{}
 	d := deltas{}
-	if _, _, err := a.sync(b, d, id, states[id]); err != nil {
+	moved := map[uuid.UUID]projection{}
+	if _, err := a.sync(d, moved, states[id]); err != nil {
+		return err
+	}
+	if err := queueProjections(b, moved); err != nil {
 		return err
 	}
 	queueDeltas(b, d)
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// sync adds to d what it takes to bring lead id's contribution from what
-// was applied up to date, queues its new projection, and returns that
-// projection and whether it moved.
-func (a *Aggregator) sync(b *pgx.Batch, d deltas, id uuid.UUID, st state) (now projection, moved bool, err error) {
+// sync adds to d what it takes to bring the lead's contribution from what
+// was applied up to date, and returns its projection now, which it adds
+// to moved when it changed.
+func (a *Aggregator) sync(d deltas, moved map[uuid.UUID]projection, st state) (now projection, err error) {
 	if st.exists {
 		if now, err = a.project(st.lead.snapshot); err != nil {
-			return now, false, err
+			return now, err
 		}
 	}
 	old := st.old
 	if old.territory == now.territory && slices.Equal(old.users, now.users) && slices.Equal(old.contributions, now.contributions) {
-		return now, false, nil
+		return now, nil
 	}
 	d.add(old.territory, old.users, old.contributions, -1)
 	d.add(now.territory, now.users, now.contributions, 1)
-	queueProjection(b, id, now)
-	return now, true, nil
+	moved[st.id] = now
+	return now, nil
 }
 
 type widgetChangedData struct {
@@ -147,10 +157,10 @@ type widgetChangedData struct {
 	Cause  string    `json:"cause"` // the type of the event that changed it
 }
 
-// announce emits TypeWidgetChanged for each territory the lead counted in
-// before or after, to the users of both and of its events' audiences,
-// once per batch.
-func (a *Aggregator) announce(ctx context.Context, b *pgx.Batch, events []event.Delivered, st state) error {
+// announcements are the TypeWidgetChanged events of a lead whose figures
+// changed in a batch: one per territory it counted in before or after, to
+// the users of both and of its events' audiences.
+func announcements(events []event.Delivered, st state) []event.Event {
 	users := slices.Concat(st.old.users, st.now.users)
 	territories := []string{st.old.territory, st.now.territory}
 	var last event.Delivered
@@ -164,19 +174,17 @@ func (a *Aggregator) announce(ctx context.Context, b *pgx.Batch, events []event.
 	slices.Sort(users)
 	users = slices.DeleteFunc(slices.Compact(users), func(u string) bool { return u == "" })
 	slices.Sort(territories)
+	var out []event.Event
 	for _, t := range slices.Compact(territories) {
 		if t == "" {
 			continue
 		}
-		e := event.Event{Type: TypeWidgetChanged, Key: event.NameUUID(ConsumerName + "|" + last.Envelope.ID + "|" + t),
+		out = append(out, event.Event{Type: TypeWidgetChanged, Key: event.NameUUID(ConsumerName + "|" + last.Envelope.ID + "|" + t),
 			Subject: st.id, SubjectVersion: last.SubjectVersion, Audience: event.Audience{Territory: t, Collaborators: users},
 			Topics: []string{lead.TopicDashboard}, Time: last.CreatedAt, CausationID: last.Envelope.ID,
-			Data: widgetChangedData{LeadID: st.id, Cause: last.Type}}
-		if err := event.QueueEmit(ctx, b, e); err != nil {
-			return fmt.Errorf("cockpit: announce: %w", err)
-		}
+			Data: widgetChangedData{LeadID: st.id, Cause: last.Type}})
 	}
-	return nil
+	return out
 }
 
 // project is what s contributes, in its territory's zone.

@@ -36,7 +36,8 @@ const (
 	// Locked in key order, so that a recount's and a consumer's never cross.
 	projectionsSQL = `SELECT lead_id, territory, users, contributions FROM cockpit_lead WHERE lead_id = ANY ($1::uuid[])
 		ORDER BY lead_id FOR UPDATE`
-	saveProjectionSQL = `INSERT INTO cockpit_lead (lead_id, territory, users, contributions) VALUES ($1, $2, $3, $4)
+	saveProjectionsSQL = `INSERT INTO cockpit_lead (lead_id, territory, users, contributions)
+		SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(lead_id uuid, territory text, users text[], contributions text[])
 		ON CONFLICT (lead_id) DO UPDATE SET territory = EXCLUDED.territory, users = EXCLUDED.users,
 		contributions = EXCLUDED.contributions`
 	// The deltas in one statement each, in key order, so that two writers
@@ -170,8 +171,30 @@ type projection struct {
 	contributions []string
 }
 
-func queueProjection(b *pgx.Batch, id uuid.UUID, p projection) {
-	b.Queue(saveProjectionSQL, id, p.territory, nonNil(p.users), nonNil(p.contributions))
+// queueProjections saves the projections of leads, keyed by lead, in one
+// statement.
+func queueProjections(b *pgx.Batch, ps map[uuid.UUID]projection) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	type row struct {
+		LeadID        uuid.UUID `json:"lead_id"`
+		Territory     string    `json:"territory"`
+		Users         []string  `json:"users"`
+		Contributions []string  `json:"contributions"`
+	}
+	rows := make([]row, 0, len(ps))
+	for id, p := range ps {
+		rows = append(rows, row{id, p.territory, nonNil(p.users), nonNil(p.contributions)})
+	}
+	// In key order, as the locks were taken.
+	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.LeadID.String(), b.LeadID.String()) })
+	raw, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("cockpit: projections: %w", err)
+	}
+	b.Queue(saveProjectionsSQL, raw)
+	return nil
 }
 
 // queueDeltas adds the changes of d, in key order, to b, and the removal
