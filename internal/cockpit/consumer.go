@@ -95,7 +95,7 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Deliv
 			announce = append(announce, announcements(events, states[id])...)
 		}
 	}
-	if err := event.QueueEmit(ctx, b, announce...); err != nil {
+	if err := event.Emit(ctx, b, announce...); err != nil {
 		return fmt.Errorf("cockpit: announce: %w", err)
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

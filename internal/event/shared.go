@@ -170,13 +170,14 @@ func (b *Bus) handleAll(ctx context.Context, tx pgx.Tx, c *sharedConsumer, event
 	if err != nil {
 		return nil, nil, fmt.Errorf("event: processed keys: %w", err)
 	}
-	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
+	fresh := map[string]bool{}
+	var id string
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { fresh[id] = true; return nil }); err != nil {
 		return nil, nil, fmt.Errorf("event: processed keys: %w", err)
 	}
 	var todo []Delivered
 	for _, d := range events {
-		if slices.Contains(fresh, d.Envelope.ID) {
+		if fresh[d.Envelope.ID] {
 			todo = append(todo, d)
 		} else {
 			b.metrics.EventsConsumed.WithLabelValues(d.Type, Module, "duplicate").Inc()
@@ -241,9 +242,11 @@ func (b *Bus) handleShared(ctx context.Context, tx pgx.Tx, c *sharedConsumer, d 
 	return perr
 }
 
-// QueueEmit is Emit into b, a batch the shared consumer sends in its
-// transaction.
-func QueueEmit(ctx context.Context, b *pgx.Batch, events ...Event) error {
+// Emit queues the outbox insert of events into b, a batch the shared
+// consumer's handler sends in its transaction, as the system; they are
+// announced once the batch commits. A handler that derives facts from
+// events (aggregates) tells the replicas this way that they changed.
+func Emit(ctx context.Context, b *pgx.Batch, events ...Event) error {
 	em, ok := ctx.Value(emitterKey{}).(*emitter)
 	if !ok || em.pub == nil {
 		return errors.New("event: Emit outside a shared consumer of a bus that emits")
@@ -263,19 +266,3 @@ type emitter struct {
 }
 
 type emitterKey struct{}
-
-// Emit writes e in tx, the transaction of the shared consumer's handler
-// that calls it, as the system; it is announced once the batch commits.
-// A handler that derives facts from events (aggregates) tells the replicas
-// this way that they changed.
-func Emit(ctx context.Context, tx pgx.Tx, e Event) error {
-	em, ok := ctx.Value(emitterKey{}).(*emitter)
-	if !ok || em.pub == nil {
-		return errors.New("event: Emit outside a shared consumer of a bus that emits")
-	}
-	if err := em.pub.Write(ctx, tx, auth.System().UserID, e); err != nil {
-		return err
-	}
-	em.events = append(em.events, e)
-	return nil
-}
