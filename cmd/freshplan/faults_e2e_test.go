@@ -231,8 +231,16 @@ func TestE2EAProcessKilledBeforeSMTPDeliveryLosesNoMailAndSendsNoneTwice(t *test
 	leads := f.leads(a)
 	f.smtp.Hold(mailtest.BeforeData)
 	f.due(b, leads)
+	var sent, held, mails int
+	defer func() {
+		if t.Failed() {
+			t.Logf("last seen: %d follow-ups sent, %d mails in the outbox, %d conversations held", sent, mails, held)
+		}
+	}()
 	f.until("every follow-up's transaction committed and both mailers in an SMTP conversation", func() bool {
-		return f.count(`SELECT count(*) FROM follow_up WHERE state = 'SENT'`) == 2*faultLeads && f.smtp.Held() == 2
+		sent, held = f.count(`SELECT count(*) FROM follow_up WHERE state = 'SENT'`), f.smtp.Held()
+		mails = f.count(`SELECT count(*) FROM mail_outbox`)
+		return sent == 2*faultLeads && held == 2
 	})
 	require.Empty(t, f.smtp.Received())
 	a.kill(t)

@@ -8,10 +8,12 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -73,15 +75,33 @@ func (s *Server) Held() int {
 	return s.held
 }
 
-// wait holds the caller, with s.mu held, while stage is held.
-func (s *Server) wait(stage Stage) {
+// wait holds the caller, with s.mu held, while stage is held and the
+// client is still there: a client that gave up (its delivery timeout) no
+// longer counts as held.
+func (s *Server) wait(stage Stage, conn net.Conn) {
 	if s.hold != stage {
 		return
 	}
 	gate := s.gate
 	s.held++
 	s.mu.Unlock()
-	<-gate
+	// The client sends nothing while it waits for the reply, so a read
+	// ends only when it closes, or when the deadline below stops it.
+	gone, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		var b [1]byte
+		if _, err := conn.Read(b[:]); !errors.Is(err, os.ErrDeadlineExceeded) {
+			close(gone)
+		}
+	}()
+	select {
+	case <-gate:
+	case <-gone:
+	}
+	_ = conn.SetReadDeadline(time.Now())
+	<-watched
+	_ = conn.SetReadDeadline(time.Time{})
 	s.mu.Lock()
 	s.held--
 }
@@ -127,10 +147,13 @@ func (s *Server) Attempts() int {
 }
 
 // NewSession is go-smtp's backend hook.
-func (s *Server) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
+func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: s, conn: c.Conn()}, nil
+}
 
 type session struct {
 	s    *Server
+	conn net.Conn
 	from string
 	to   []string
 }
@@ -141,7 +164,7 @@ func (ss *session) Logout() error { return nil }
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
-	ss.s.wait(BeforeData)
+	ss.s.wait(BeforeData, ss.conn)
 	ss.from = from
 	return nil
 }
@@ -168,6 +191,6 @@ func (ss *session) Data(r io.Reader) error {
 		return errors.New("unreadable message")
 	}
 	ss.s.mails = append(ss.s.mails, Mail{From: ss.from, To: ss.to, Msg: msg, Raw: string(raw)})
-	ss.s.wait(AfterData)
+	ss.s.wait(AfterData, ss.conn)
 	return nil
 }
