@@ -38,7 +38,9 @@ type StreamResult struct {
 	P50, P95, P99 time.Duration // event time to receipt
 	Max           time.Duration
 	WidgetPushes  int           // widget updates received, all streams
-	MinWidgetGap  time.Duration // the shortest time between two widget updates of one stream
+	MaxWidgets    int           // the most widget updates one stream received
+	Window        time.Duration // how long the streams were measured
+	MinWidgetGap  time.Duration // the shortest time between two widget updates of one stream, as received
 	// Fresh is, for each activity a rep's stream got, the time from the
 	// event's time to the first widget of that rep listing it among the
 	// recent activities; Stale counts those no widget listed in the end.
@@ -49,6 +51,7 @@ type StreamResult struct {
 }
 
 type streamState struct {
+	widgets    int
 	lastWidget time.Time
 	minGap     time.Duration        // 0 until a stream has had two updates
 	waiting    map[string]time.Time // activity id → its event's time, until a widget lists it
@@ -148,6 +151,7 @@ func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
 	}
 	opened.Wait()
 	measuring.Store(true)
+	began := time.Now()
 	written := write(sctx, client, o, leads)
 	// Let the last second's events arrive.
 	select {
@@ -155,17 +159,19 @@ func Streams(ctx context.Context, o StreamOptions) (StreamResult, error) {
 	case <-ctx.Done():
 	}
 	measuring.Store(false)
+	window := time.Since(began)
 	stop()
 	done.Wait()
 
 	res := StreamResult{Streams: len(states), Written: written, Expected: written * (1 + len(o.Watchers)),
-		Delivered: int(delivered.Load()), Late: int(late.Load()), WidgetPushes: int(widgets.Load())}
+		Delivered: int(delivered.Load()), Late: int(late.Load()), WidgetPushes: int(widgets.Load()), Window: window}
 	res.P50, res.P95, res.P99, res.Max = usOf(h, 50), usOf(h, 95), usOf(h, 99), time.Duration(h.Max())*time.Microsecond
 	res.Fresh = int(fresh.TotalCount())
 	res.FreshP50, res.FreshP95, res.FreshP99 = usOf(fresh, 50), usOf(fresh, 95), usOf(fresh, 99)
 	res.FreshMax = time.Duration(fresh.Max()) * time.Microsecond
 	for _, st := range states {
 		res.Stale += len(st.waiting)
+		res.MaxWidgets = max(res.MaxWidgets, st.widgets)
 		if st.minGap > 0 && (res.MinWidgetGap == 0 || st.minGap < res.MinWidgetGap) {
 			res.MinWidgetGap = st.minGap
 		}
@@ -200,6 +206,7 @@ func (st *streamState) list(id string, at time.Time, fresh *hdrhistogram.Histogr
 
 // widget notes an update's arrival and keeps the shortest gap so far.
 func (st *streamState) widget(at time.Time) {
+	st.widgets++
 	if !st.lastWidget.IsZero() {
 		if gap := at.Sub(st.lastWidget); st.minGap == 0 || gap < st.minGap {
 			st.minGap = gap
@@ -284,7 +291,8 @@ func ReportStreams(w io.Writer, r StreamResult) {
 	fmt.Fprintf(w, "streams %d, activities written %d, deliveries %d of %d expected, later than 1 s %d\n",
 		r.Streams, r.Written, r.Delivered, r.Expected, r.Late)
 	fmt.Fprintf(w, "event time to receipt: p50 %s, p95 %s, p99 %s, max %s\n", r.P50, r.P95, r.P99, r.Max)
-	fmt.Fprintf(w, "widget updates %d; shortest gap between two updates of one stream: %s\n", r.WidgetPushes, r.MinWidgetGap)
+	fmt.Fprintf(w, "widget updates %d, at most %d to one stream in %s; shortest gap between two updates of one stream as received: %s\n",
+		r.WidgetPushes, r.MaxWidgets, r.Window.Round(time.Millisecond), r.MinWidgetGap)
 	fmt.Fprintf(w, "event time to the rep's widget listing the activity: %d listed, %d never; p50 %s, p95 %s, p99 %s, max %s\n",
 		r.Fresh, r.Stale, r.FreshP50, r.FreshP95, r.FreshP99, r.FreshMax)
 	_ = json.NewEncoder(w).Encode(r)
