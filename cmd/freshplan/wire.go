@@ -99,7 +99,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	notices := protection.NewNotifier(territories, cfg.PublicURL)
 	river.AddWorker(workers, protection.NewWorker(leads, notices, log))
 	collector := metric.NewCollector(5*time.Second, log, bus.Probe, pgnotify.QueueProbe(pool, metrics),
-		postgres.XactAgeProbe(pool, metrics), followup.QueueProbe(pool, metrics))
+		postgres.XactAgeProbe(pool, metrics), followup.QueueProbe(pool, metrics), mail.BacklogProbe(pool, metrics))
 	mcfg := mailConfig(cfg)
 	sender, sink := mailSender(cfg, mcfg.DeliveryTimeout(), log)
 	var mailer *mail.Mailer

@@ -37,6 +37,10 @@ type Set struct {
 
 	CacheInvalidations *prometheus.CounterVec // widget, trigger: event|manual|ttl
 	ActiveWidgets      *prometheus.GaugeVec   // type: open live streams
+
+	// Beyond SPEC §8's catalog, for the mail outbox alert.
+	MailPending       prometheus.Gauge // mails waiting for delivery
+	MailOldestPending prometheus.Gauge // age of the oldest of them
 }
 
 // New creates and registers the metrics.
@@ -102,10 +106,16 @@ func New() *Set {
 		FollowUpQueueSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "freshplan_followup_queue_size", Help: "Follow-ups due and not yet processed (pending) or being processed (processing).",
 		}, []string{"type", "state"}),
+		MailPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_mail_outbox_pending", Help: "Mails in the outbox waiting for delivery.",
+		}),
+		MailOldestPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "freshplan_mail_outbox_oldest_pending_seconds", Help: "Age of the oldest mail waiting for delivery (0 when none waits).",
+		}),
 	}
 	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors, s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
 		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.OldestXactAge, s.HTTPDuration,
 		s.FollowUpSent, s.FollowUpBatchDuration, s.FollowUpQueueSize, s.CacheInvalidations, s.ActiveWidgets,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		s.MailPending, s.MailOldestPending, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }
