@@ -6,6 +6,7 @@ package metric
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"strings"
 )
 
 // LatencyBuckets are the buckets of freshplan_event_latency_ms.
@@ -113,9 +114,37 @@ func New() *Set {
 			Name: "freshplan_mail_outbox_oldest_pending_seconds", Help: "Age of the oldest mail waiting for delivery (0 when none waits).",
 		}),
 	}
-	s.Registry.MustRegister(s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors, s.EventsPublished, s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate,
-		s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage, s.ParkedEvents, s.OldestXactAge, s.HTTPDuration,
-		s.FollowUpSent, s.FollowUpBatchDuration, s.FollowUpQueueSize, s.CacheInvalidations, s.ActiveWidgets,
-		s.MailPending, s.MailOldestPending, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.Registry.MustRegister(append(s.own(), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
 	return s
+}
+
+// Names are the names of the service's own metrics (not the Go runtime's
+// or the process's), from their descriptions: a vector without samples
+// is not in a scrape, but is here.
+func (s *Set) Names() []string {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range s.own() {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	var names []string
+	for d := range ch {
+		// Desc has no accessor for its name; its String form is stable:
+		// Desc{fqName: "…", help: "…", …}.
+		_, rest, _ := strings.Cut(d.String(), `fqName: "`)
+		name, _, _ := strings.Cut(rest, `"`)
+		names = append(names, name)
+	}
+	return names
+}
+
+// own are the service's metrics.
+func (s *Set) own() []prometheus.Collector {
+	return []prometheus.Collector{s.IdempotencyRequests, s.LeadsConflicts, s.NormalizationErrors, s.EventsPublished,
+		s.EventsConsumed, s.EventLatency, s.DedupeEntries, s.DedupeHitRate, s.OutboxLag, s.ListenerUp, s.NotifyQueueUsage,
+		s.ParkedEvents, s.OldestXactAge, s.HTTPDuration, s.FollowUpSent, s.FollowUpBatchDuration, s.FollowUpQueueSize,
+		s.CacheInvalidations, s.ActiveWidgets, s.MailPending, s.MailOldestPending}
 }
