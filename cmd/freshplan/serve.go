@@ -40,6 +40,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		return fmt.Errorf("http: cannot listen on %q; choose a free address with FRESHPLAN_ADDR or --addr: %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	if cfg.DebugAddr != "" {
+		if _, err := startDebug(ctx, cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	cfg, err = resolveDatabase(ctx, cfg, log)
 	if err != nil {
 		return err

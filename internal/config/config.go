@@ -41,6 +41,7 @@ type Config struct {
 	LogLevel        string        // FRESHPLAN_LOG_LEVEL: debug, info, warn, error
 	ShutdownTimeout time.Duration // FRESHPLAN_SHUTDOWN_TIMEOUT
 	ListenerAppName string        // FRESHPLAN_LISTENER_APPLICATION_NAME
+	DebugAddr       string        // FRESHPLAN_DEBUG_ADDR: net/http/pprof there; empty: off
 	EventRetention  time.Duration // FRESHPLAN_EVENT_RETENTION
 	PublicURL       string        // FRESHPLAN_PUBLIC_URL: the service's URL as mail recipients reach it
 	// UnsubscribeSecret (FRESHPLAN_UNSUBSCRIBE_SECRET) signs the unsubscribe
@@ -97,6 +98,7 @@ func FromEnv() (Config, error) {
 		ShutdownTimeout: 20 * time.Second,
 		MaxConns:        20,
 		ListenerAppName: env("FRESHPLAN_LISTENER_APPLICATION_NAME", "freshplan-listener"),
+		DebugAddr:       os.Getenv("FRESHPLAN_DEBUG_ADDR"),
 		EventRetention:  7 * 24 * time.Hour,
 		PublicURL:       strings.TrimSuffix(env("FRESHPLAN_PUBLIC_URL", "http://localhost:8080"), "/"),
 		Features:        Features{LeadWidget: true, CrossModuleEvents: true, Prometheus: true},
