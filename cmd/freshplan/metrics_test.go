@@ -1,13 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/freshplan/leads/internal/config"
+	"github.com/freshplan/leads/internal/mail/mailtest"
 )
 
 // TestMetricsAreServedAtBothPathsAndCanBeTurnedOff: /q/metrics and
@@ -36,4 +39,54 @@ func TestMetricsAreServedAtBothPathsAndCanBeTurnedOff(t *testing.T) {
 	}
 	status, _ := get(off.srv.URL, "/q/health/ready")
 	require.Equal(t, http.StatusOK, status)
+}
+
+// readiness is /q/health/ready's status code and its followup-mailer data.
+func readiness(t *testing.T, base string) (int, map[string]any) {
+	t.Helper()
+	res, err := http.Get(base + "/q/health/ready")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var h struct {
+		Checks []struct {
+			Name   string
+			Status string
+			Data   map[string]any
+		}
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&h))
+	for _, c := range h.Checks {
+		if c.Name == "followup-mailer" {
+			require.Equal(t, "UP", c.Status)
+			return res.StatusCode, c.Data
+		}
+	}
+	t.Fatal("no followup-mailer check")
+	return 0, nil
+}
+
+// TestTheMailerCheckReportsTheRelayAndTheBacklogButNeverGoesDown: with the
+// relay answering it says so; with the relay gone and a mail waiting for
+// 20 minutes it says that, and the replica stays ready.
+func TestTheMailerCheckReportsTheRelayAndTheBacklogButNeverGoesDown(t *testing.T) {
+	relay := mailtest.NewServer(t)
+	up := newHarness(t, func(c *config.Config) { c.SMTP.Host, c.SMTP.Port = relay.Host, relay.Port })
+	status, data := readiness(t, up.srv.URL)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, map[string]any{"relay": "smtp", "relayReachable": true, "pending": 0.0, "oldestPendingSeconds": 0.0}, data)
+
+	// A port nobody listens on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	down := newHarness(t, func(c *config.Config) { c.SMTP.Host, c.SMTP.Port = "127.0.0.1", port })
+	down.db.Exec(t, `INSERT INTO mail_outbox (id, message_id, territory, kind, recipient, subject, text_body, html_body, created_at,
+		next_attempt_at) VALUES (gen_random_uuid(), '<stale@test>', 'DE', 'T3', 'kueche@linde.example', 'Probierpaket', 'Guten Tag',
+		'<p>Guten Tag</p>', now() - interval '20 minutes', now() + interval '1 hour')`)
+	status, data = readiness(t, down.srv.URL)
+	require.Equal(t, http.StatusOK, status, "an SMTP outage never makes a replica unready")
+	require.Equal(t, false, data["relayReachable"])
+	require.Equal(t, 1.0, data["pending"])
+	require.GreaterOrEqual(t, data["oldestPendingSeconds"], 1200.0)
 }

@@ -115,6 +115,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	if sink != nil {
 		deps.DevMail = sink
 	}
+	deps.Mailer = mail.NewHealth(pool, cfg.SMTP.Host, cfg.SMTP.Port, sink != nil)
 	if deps.Pages, err = pages(ctx, cfg, verifier, widgets, leads, log); err != nil {
 		system.Close()
 		return nil, err

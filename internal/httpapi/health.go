@@ -21,7 +21,8 @@ func (s *server) live(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, health{Status: "UP", Checks: []check{}})
 }
 
-// ready is UP when every check is: the database answers within 2 s.
+// ready is UP when every check is: the database answers within 2 s and
+// the event listener is connected; the mailer's check only reports.
 func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -39,6 +40,9 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 			c.Status, h.Status = "DOWN", "DOWN"
 		}
 		h.Checks = append(h.Checks, c)
+	}
+	if s.mailer != nil {
+		h.Checks = append(h.Checks, check{Name: "followup-mailer", Status: "UP", Data: s.mailer.Check(ctx)})
 	}
 	code := http.StatusOK
 	if h.Status != "UP" {

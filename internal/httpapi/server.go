@@ -24,6 +24,7 @@ import (
 type Deps struct {
 	Metrics     *metric.Set // nil: no /q/metrics
 	Events      EventHealth // nil: no lead-event-handler check
+	Mailer      MailHealth  // nil: no followup-mailer check
 	Feed        *event.Feed
 	Leads       *lead.Service
 	Users       *user.Directory
@@ -51,6 +52,11 @@ type EventHealth interface {
 	Health(ctx context.Context) (up bool, data map[string]any)
 }
 
+// MailHealth is the follow-up mailer's check: data only, never DOWN.
+type MailHealth interface {
+	Check(ctx context.Context) map[string]any
+}
+
 // Pinger answers whether the database is reachable.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -59,6 +65,7 @@ type Pinger interface {
 type server struct {
 	metrics  *metric.Set
 	events   EventHealth
+	mailer   MailHealth
 	feed     *event.Feed
 	leads    *lead.Service
 	users    *user.Directory
@@ -76,7 +83,7 @@ type server struct {
 
 // New returns the service's HTTP handler.
 func New(d Deps) http.Handler {
-	s := &server{metrics: d.Metrics, events: d.Events, feed: d.Feed, leads: d.Leads, users: d.Users, idem: d.Idempotency,
+	s := &server{metrics: d.Metrics, events: d.Events, mailer: d.Mailer, feed: d.Feed, leads: d.Leads, users: d.Users, idem: d.Idempotency,
 		verifier: d.Verifier, db: d.DB, log: d.Log, openapi: d.OpenAPI, devMail: d.DevMail,
 		unsubscribeSecret: d.UnsubscribeSecret, widgets: d.Widgets, hub: d.Stream}
 	mux := http.NewServeMux()
