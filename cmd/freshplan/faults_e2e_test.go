@@ -70,8 +70,17 @@ func (f *fleet) start(name string) *proc {
 	cmd := exec.Command(freshplanBinary(t), "serve", "--dev-auth", "--addr", addr)
 	cmd.Env = append(cleanEnv(), "DATABASE_URL="+f.db.AppURL, "FRESHPLAN_MIGRATE_DATABASE_URL="+f.db.URL,
 		"FRESHPLAN_DEV_JWT_SECRET="+faultSecret, "FRESHPLAN_SMTP_HOST="+f.smtp.Host,
-		"FRESHPLAN_SMTP_PORT="+strconv.Itoa(f.smtp.Port), "FRESHPLAN_MAIL_LEASE=10s", "FRESHPLAN_MAIL_RETRY_AFTER=200ms",
+		"FRESHPLAN_SMTP_PORT="+strconv.Itoa(f.smtp.Port), "FRESHPLAN_MAIL_LEASE=30s", "FRESHPLAN_MAIL_RETRY_AFTER=200ms",
 		"FRESHPLAN_JOB_RESCUE_AFTER=10s", "PGAPPNAME=freshplan-"+name,
+		// The lease is short enough for a takeover within the test and long
+		// enough that no delivery times out (half the lease) while the test
+		// waits for all follow-ups to commit: a timed-out delivery would be
+		// retried, and a mail held after DATA would arrive twice before the
+		// kill the test provokes.
+		// Six processes of three tests share the server's 100 connections
+		// with the rest of the end-to-end step; a pool of 20 each (50
+		// follow-up workers wanting one) used them all up.
+		"FRESHPLAN_DB_MAX_CONNS=6",
 		"FRESHPLAN_LISTENER_APPLICATION_NAME=freshplan-listener-"+name+"-"+f.db.Name)
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)

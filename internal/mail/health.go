@@ -6,11 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/freshplan/leads/internal/auth"
-	"github.com/freshplan/leads/internal/postgres"
 )
 
 // Health reports the follow-up mailer for readiness: whether the relay
@@ -47,16 +43,11 @@ func (h *Health) Check(ctx context.Context) map[string]any {
 			_ = conn.Close()
 		}
 	}
-	err := postgres.InTx(ctx, h.pool, auth.System(), func(tx pgx.Tx) error {
-		var pending, oldest float64
-		if err := tx.QueryRow(ctx, backlogSQL).Scan(&pending, &oldest); err != nil {
-			return err
-		}
-		data["pending"], data["oldestPendingSeconds"] = int64(pending), int64(oldest)
-		return nil
-	})
+	pending, oldest, err := backlog(ctx, h.pool)
 	if err != nil {
 		data["backlog"] = "unknown"
+	} else {
+		data["pending"], data["oldestPendingSeconds"] = pending, int64(oldest.Seconds())
 	}
 	return data
 }

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,14 +21,25 @@ const backlogSQL = `SELECT count(*), coalesce(extract(epoch FROM now() - min(cre
 // BacklogProbe sets the mail outbox gauges for the polling collector.
 func BacklogProbe(pool *pgxpool.Pool, m *metric.Set) metric.Probe {
 	return func(ctx context.Context) error {
-		return postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
-			var pending, oldest float64
-			if err := tx.QueryRow(ctx, backlogSQL).Scan(&pending, &oldest); err != nil {
-				return fmt.Errorf("mail: backlog: %w", err)
-			}
-			m.MailPending.Set(pending)
-			m.MailOldestPending.Set(oldest)
-			return nil
-		})
+		pending, oldest, err := backlog(ctx, pool)
+		if err != nil {
+			return err
+		}
+		m.MailPending.Set(float64(pending))
+		m.MailOldestPending.Set(oldest.Seconds())
+		return nil
 	}
+}
+
+// backlog is how many mails wait and how long the oldest has.
+func backlog(ctx context.Context, pool *pgxpool.Pool) (pending int64, oldest time.Duration, err error) {
+	err = postgres.InTx(ctx, pool, auth.System(), func(tx pgx.Tx) error {
+		var seconds float64
+		if err := tx.QueryRow(ctx, backlogSQL).Scan(&pending, &seconds); err != nil {
+			return fmt.Errorf("mail: backlog: %w", err)
+		}
+		oldest = time.Duration(seconds * float64(time.Second))
+		return nil
+	})
+	return pending, oldest, err
 }
