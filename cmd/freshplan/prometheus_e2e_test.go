@@ -4,10 +4,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +89,104 @@ func TestE2EAScrapeOfTheServicePassesPromtool(t *testing.T) {
 		ms := strings.HasPrefix(f, "freshplan_event_latency_ms ") || strings.HasPrefix(f, "freshplan_followup_batch_duration_ms ")
 		require.True(t, ms && strings.Contains(f, "abbreviated"), "promtool check metrics: %s", f)
 	}
+}
+
+// startPrometheus runs Debian's prometheus on a free loopback port with its
+// own storage, scraping target's /q/metrics every second, and returns its
+// URL once it answers.
+func startPrometheus(t *testing.T, target string) string {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	require.NoError(t, err, "the operations tests need Debian's prometheus (installed by .ci/run)")
+	dir := t.TempDir()
+	config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: freshplan-leads
+    metrics_path: /q/metrics
+    static_configs:
+      - targets: [%q]
+`, strings.TrimPrefix(target, "http://"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600))
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus:\n%s", logs.String())
+		}
+	})
+	return "http://" + addr
+}
+
+// promValue is the value of a scalar-valued PromQL query, or false while
+// it has no result.
+func promValue(t *testing.T, base, query string) (float64, bool) {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(query))
+	if err != nil {
+		return 0, false // not up yet
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data struct {
+			Result []struct {
+				Value []any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&out) != nil || len(out.Data.Result) == 0 {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(out.Data.Result[0].Value[1].(string), 64)
+	require.NoError(t, err)
+	return v, true
+}
+
+// TestE2EPrometheusScrapesTheService: the real prometheus scrapes a test
+// instance of the service while a lead is registered, changed and
+// backdated so that its follow-ups go out; queried through its HTTP API,
+// the events published and consumed agree and are not zero, and the
+// follow-up mails show in leads_followup_sent_total.
+func TestE2EPrometheusScrapesTheService(t *testing.T) {
+	h := newHarness(t)
+	prom := startPrometheus(t, h.srv.URL)
+	tok := h.token(t, "manager.de", "MANAGER", "DE")
+	status, body := callAPI(h.ctx, t, h.srv.URL, tok, "POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde",
+		"email": "kueche@linde.example", "emailConsent": true, "businessType": "HOTEL"})
+	require.Equal(t, http.StatusCreated, status, string(body))
+	var l struct{ ID string }
+	require.NoError(t, json.Unmarshal(body, &l))
+	backdate := map[string]any{"registeredAt": time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339),
+		"reason": "Messekontakt, auf Papier erfasst"}
+	status, body = callAPI(h.ctx, t, h.srv.URL, tok, "PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"1"`)
+	require.Equal(t, http.StatusOK, status, string(body))
+
+	// Published events are consumed by the aggregator (lead events) and by
+	// both local consumers (all events); the aggregator passes over its
+	// own announcements.
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	var published, consumed, sent float64
+	for {
+		published, _ = promValue(t, prom, `sum(freshplan_events_published_total{result="success"})`)
+		lead, _ := promValue(t, prom, `sum(freshplan_events_published_total{result="success",event_type!="cockpit.widget_changed"})`)
+		consumed, _ = promValue(t, prom, `sum(freshplan_events_consumed_total{result="success"})`)
+		sent, _ = promValue(t, prom, `sum(leads_followup_sent_total{result="success"})`)
+		if published > 0 && consumed == lead+2*published && sent == 2 {
+			break
+		}
+		select {
+		case <-h.ctx.Done():
+			t.Fatalf("prometheus saw %v published (%v of leads), %v consumed, %v follow-ups sent", published, lead, consumed, sent)
+		case <-tick.C:
+		}
+	}
+	t.Logf("prometheus: %v events published, %v consumptions, %v follow-up mails", published, consumed, sent)
 }
