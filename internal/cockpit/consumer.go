@@ -47,11 +47,17 @@ const TypeWidgetChanged = "cockpit.widget_changed"
 // recent lists' entries and the announcements in one round trip, so that
 // a territory's counters are written once per batch, not once per event.
 func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Delivered) error {
+	// Each lead's events, the leads in the order they first appear.
 	var ids []uuid.UUID
+	byLead := map[uuid.UUID][]event.Delivered{}
 	for _, d := range events {
-		if d.Subject != uuid.Nil && d.Type != TypeWidgetChanged && !slices.Contains(ids, d.Subject) {
+		if d.Subject == uuid.Nil || d.Type == TypeWidgetChanged {
+			continue
+		}
+		if _, seen := byLead[d.Subject]; !seen {
 			ids = append(ids, d.Subject)
 		}
+		byLead[d.Subject] = append(byLead[d.Subject], d)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -68,7 +74,7 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Deliv
 		st := states[id]
 		now, err := a.sync(d, moved, st)
 		if err != nil {
-			return &event.EventError{ID: firstOf(events, id).Envelope.ID, Err: err}
+			return &event.EventError{ID: byLead[id][0].Envelope.ID, Err: err}
 		}
 		st.now = now
 		states[id] = st
@@ -92,7 +98,7 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Deliv
 	var announce []event.Event
 	for _, id := range ids {
 		if changed[id] {
-			announce = append(announce, announcements(events, states[id])...)
+			announce = append(announce, announcements(byLead[id], states[id])...)
 		}
 	}
 	if err := event.Emit(ctx, b, announce...); err != nil {
@@ -102,15 +108,6 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Deliv
 		return fmt.Errorf("cockpit: apply: %w", err)
 	}
 	return nil
-}
-
-func firstOf(events []event.Delivered, id uuid.UUID) event.Delivered {
-	for _, d := range events {
-		if d.Subject == id {
-			return d
-		}
-	}
-	return event.Delivered{}
 }
 
 // Sync brings lead id's contribution up to date in tx, as the system,
@@ -159,17 +156,15 @@ type widgetChangedData struct {
 
 // announcements are the TypeWidgetChanged events of a lead whose figures
 // changed in a batch: one per territory it counted in before or after, to
-// the users of both and of its events' audiences.
+// the users of both and of the audiences of its events.
 func announcements(events []event.Delivered, st state) []event.Event {
 	users := slices.Concat(st.old.users, st.now.users)
 	territories := []string{st.old.territory, st.now.territory}
 	var last event.Delivered
 	for _, d := range events {
-		if d.Subject == st.id {
-			users = append(append(users, d.Audience.Owner), d.Audience.Collaborators...)
-			territories = append(territories, d.Audience.Territory)
-			last = d
-		}
+		users = append(append(users, d.Audience.Owner), d.Audience.Collaborators...)
+		territories = append(territories, d.Audience.Territory)
+		last = d
 	}
 	slices.Sort(users)
 	users = slices.DeleteFunc(slices.Compact(users), func(u string) bool { return u == "" })
