@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,6 +158,17 @@ func promValue(t *testing.T, base, query string) (float64, bool) {
 func TestE2EPrometheusScrapesTheService(t *testing.T) {
 	h := newHarness(t)
 	prom := startPrometheus(t, h.srv.URL)
+	// A scrape before the first change: increase() counts from a sample,
+	// and the follow-ups would otherwise go out before Prometheus looks.
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for up, _ := promValue(t, prom, `up`); up != 1; up, _ = promValue(t, prom, `up`) {
+		select {
+		case <-h.ctx.Done():
+			t.Fatal("prometheus never scraped the service")
+		case <-tick.C:
+		}
+	}
 	tok := h.token(t, "manager.de", "MANAGER", "DE")
 	status, body := callAPI(h.ctx, t, h.srv.URL, tok, "POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde",
 		"email": "kueche@linde.example", "emailConsent": true, "businessType": "HOTEL"})
@@ -171,8 +183,6 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 	// Published events are consumed by the aggregator (lead events) and by
 	// both local consumers (all events); the aggregator passes over its
 	// own announcements.
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
 	var published, consumed, sent float64
 	for {
 		published, _ = promValue(t, prom, `sum(freshplan_events_published_total{result="success"})`)
@@ -189,4 +199,100 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 		}
 	}
 	t.Logf("prometheus: %v events published, %v consumptions, %v follow-up mails", published, consumed, sent)
+
+	// Every query of the Grafana dashboard evaluates against this
+	// Prometheus, and the panels an operator reads first show data: the
+	// three latency paths, the event flow, the follow-ups' success rate,
+	// the mail outbox and the HTTP p95 per route (by pattern, never by the
+	// raw path). A rate needs two scrapes in its window: wait for them.
+	panels := dashboardQueries(t)
+	required := []string{"Event latency publish_notify", "Event latency notify_process", "Event latency end_to_end",
+		"Events published and consumed", "Outbox lag", "LISTEN connection", "Follow-up success rate", "Follow-ups by result",
+		"Mail outbox", "Active cockpit streams", "HTTP requests by status", "HTTP p95 per route"}
+	for {
+		withData, missing := map[string]bool{}, []string(nil)
+		var rate string
+		var routes []string
+		for title, exprs := range panels {
+			for _, expr := range exprs {
+				results := promQuery(t, prom, expr)
+				withData[title] = withData[title] || len(results) > 0
+				switch {
+				case title == "Follow-up success rate" && len(results) == 1:
+					rate = results[0].Value[1].(string)
+				case title == "HTTP p95 per route":
+					for _, r := range results {
+						routes = append(routes, r.Metric["route"])
+					}
+				}
+			}
+		}
+		for _, title := range required {
+			if !withData[title] {
+				missing = append(missing, title)
+			}
+		}
+		if len(missing) == 0 && rate == "1" && slices.Contains(routes, "PUT /api/leads/{id}/registered-at") {
+			require.Contains(t, routes, "POST /api/leads")
+			for _, r := range routes {
+				require.NotContains(t, r, l.ID, "a route label holds a raw path")
+			}
+			t.Logf("dashboard: %d of %d panels show data; routes %q", len(withData), len(panels), routes)
+			return
+		}
+		select {
+		case <-h.ctx.Done():
+			t.Fatalf("dashboard panels without data: %q; success rate %q; routes %q", missing, rate, routes)
+		case <-tick.C:
+		}
+	}
+}
+
+// dashboardQueries are the PromQL expressions of the committed Grafana
+// dashboard by panel title, its variables set to all and its intervals to
+// ones that fit a test of seconds with a scrape every second.
+func dashboardQueries(t *testing.T) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "grafana", "freshplan-leads.json"))
+	require.NoError(t, err)
+	var d struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &d))
+	fill := strings.NewReplacer("$__rate_interval", "15s", "$__range", "10m", "$instance", ".*", "$territory", ".*")
+	out := map[string][]string{}
+	for _, p := range d.Panels {
+		for _, q := range p.Targets {
+			out[p.Title] = append(out[p.Title], fill.Replace(q.Expr))
+		}
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+// promResult is one series of an instant query's vector.
+type promResult struct {
+	Metric map[string]string `json:"metric"`
+	Value  []any             `json:"value"`
+}
+
+// promQuery evaluates expr now; a query Prometheus refuses fails the test.
+func promQuery(t *testing.T, base, expr string) []promResult {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var out struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []promResult `json:"result"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+	require.Equal(t, "success", out.Status, "%s: %s", expr, out.Error)
+	return out.Data.Result
 }

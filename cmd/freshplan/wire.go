@@ -58,6 +58,11 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	verifier = auth.KnownTerritories(verifier, territories.Known)
 	metrics := metric.New()
+	var codes []string
+	for _, t := range territories.All() {
+		codes = append(codes, t.Code)
+	}
+	metrics.StartAtZero(codes)
 	pub := event.NewPublisher(pgnotify.NewRelay(pool), metrics, log, cfg.AllowUnauthenticatedPublisher, now)
 	listener := pgnotify.NewListener(pgnotify.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName})
 	bus := event.NewBus(event.Config{Disabled: !cfg.Features.CrossModuleEvents}, pool, listener, metrics, log, now)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/freshplan/leads/internal/metric"
@@ -57,16 +58,60 @@ func TestAlertsUseExportedMetricsAndHaveARunbook(t *testing.T) {
 	names := metric.New().Names()
 	rules := repoFile(t, "deploy/prometheus/freshplan-alerts.yml")
 	runbook := repoFile(t, "docs/RUNBOOK.md")
-	used := regexp.MustCompile(`\b(?:freshplan|leads|idempotency|normalization)_[a-z_]+\b`).FindAllString(rules, -1)
-	require.NotEmpty(t, used)
-	for _, u := range used {
-		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u, "_bucket"), "_sum"), "_count")
-		require.Contains(t, names, base, "an alert reads %s, which the service does not export", u)
-	}
+	requireExported(t, names, "deploy/prometheus/freshplan-alerts.yml", rules)
 	alerts := regexp.MustCompile(`(?m)^\s+- alert: (\w+)$`).FindAllStringSubmatch(rules, -1)
 	require.NotEmpty(t, alerts)
 	for _, a := range alerts {
 		require.Contains(t, runbook, "\n## "+a[1]+"\n", "no runbook section for %s", a[1])
 		require.Contains(t, rules, "runbook: docs/RUNBOOK.md#"+strings.ToLower(a[1]))
 	}
+}
+
+// TestTheDashboardUsesExportedMetrics: every metric a panel or variable
+// of the Grafana dashboard reads is one the service exports.
+func TestTheDashboardUsesExportedMetrics(t *testing.T) {
+	requireExported(t, metric.New().Names(), "deploy/grafana/freshplan-leads.json", repoFile(t, "deploy/grafana/freshplan-leads.json"))
+}
+
+// requireExported fails for a metric name in text (a histogram's series
+// by its base name) that the service does not export.
+func requireExported(t *testing.T, names []string, file, text string) {
+	t.Helper()
+	used := regexp.MustCompile(`\b(?:freshplan|leads|idempotency|normalization)_[a-z_]+\b`).FindAllString(text, -1)
+	require.NotEmpty(t, used, file)
+	for _, u := range used {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u, "_bucket"), "_sum"), "_count")
+		require.Contains(t, names, base, "%s reads %s, which the service does not export", file, u)
+	}
+}
+
+// TestTheKnownSeriesStartAtZero: before the first follow-up of a territory
+// its counters are in the scrape at 0, so that the first increments count.
+func TestTheKnownSeriesStartAtZero(t *testing.T) {
+	s := metric.New()
+	s.StartAtZero([]string{"DE", "CH"})
+	want := `
+# HELP leads_followup_sent_total Follow-up mails delivered (success), given up (failure) or skipped, by type and territory.
+# TYPE leads_followup_sent_total counter
+leads_followup_sent_total{result="failure",territory="CH",type="T3"} 0
+leads_followup_sent_total{result="failure",territory="CH",type="T7"} 0
+leads_followup_sent_total{result="failure",territory="DE",type="T3"} 0
+leads_followup_sent_total{result="failure",territory="DE",type="T7"} 0
+leads_followup_sent_total{result="skipped",territory="CH",type="T3"} 0
+leads_followup_sent_total{result="skipped",territory="CH",type="T7"} 0
+leads_followup_sent_total{result="skipped",territory="DE",type="T3"} 0
+leads_followup_sent_total{result="skipped",territory="DE",type="T7"} 0
+leads_followup_sent_total{result="success",territory="CH",type="T3"} 0
+leads_followup_sent_total{result="success",territory="CH",type="T7"} 0
+leads_followup_sent_total{result="success",territory="DE",type="T3"} 0
+leads_followup_sent_total{result="success",territory="DE",type="T7"} 0
+# HELP freshplan_dashboard_active_widgets Open live streams of the cockpit, by widget type.
+# TYPE freshplan_dashboard_active_widgets gauge
+freshplan_dashboard_active_widgets{type="lead"} 0
+`
+	require.NoError(t, testutil.GatherAndCompare(s.Registry, strings.NewReader(want),
+		"leads_followup_sent_total", "freshplan_dashboard_active_widgets"))
+	n, err := testutil.GatherAndCount(s.Registry, "freshplan_dashboard_cache_invalidations_total")
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "event, manual and ttl")
 }

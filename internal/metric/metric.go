@@ -148,3 +148,21 @@ func (s *Set) own() []prometheus.Collector {
 		s.ParkedEvents, s.OldestXactAge, s.HTTPDuration, s.FollowUpSent, s.FollowUpBatchDuration, s.FollowUpQueueSize,
 		s.CacheInvalidations, s.ActiveWidgets, s.MailPending, s.MailOldestPending}
 }
+
+// StartAtZero exports the series whose label values are all known in
+// advance at 0: Prometheus cannot tell a counter that appears at 2 from
+// one that always was 2, so increase() and rate() would miss the first
+// follow-ups of a territory, and the dashboard would have no line to draw.
+func (s *Set) StartAtZero(territories []string) {
+	for _, typ := range []string{"T3", "T7"} {
+		for _, t := range territories {
+			for _, result := range []string{"success", "failure", "skipped"} {
+				s.FollowUpSent.WithLabelValues(typ, t, result)
+			}
+		}
+	}
+	for _, trigger := range []string{"event", "manual", "ttl"} {
+		s.CacheInvalidations.WithLabelValues("lead", trigger)
+	}
+	s.ActiveWidgets.WithLabelValues("lead")
+}
