@@ -93,22 +93,25 @@ func TestE2EAScrapeOfTheServicePassesPromtool(t *testing.T) {
 }
 
 // startPrometheus runs Debian's prometheus on a free loopback port with its
-// own storage, scraping target's /q/metrics every second, and returns its
-// URL once it answers.
-func startPrometheus(t *testing.T, target string) string {
+// own storage, scraping target's /q/metrics and evaluating the rule files
+// every second, and returns its URL.
+func startPrometheus(t *testing.T, target string, ruleFiles ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("prometheus")
 	require.NoError(t, err, "the operations tests need Debian's prometheus (installed by .ci/run)")
 	dir := t.TempDir()
+	ruleList, err := json.Marshal(append([]string{}, ruleFiles...)) // a YAML flow sequence
+	require.NoError(t, err)
 	config := fmt.Sprintf(`global:
   scrape_interval: 1s
   evaluation_interval: 1s
+rule_files: %s
 scrape_configs:
   - job_name: freshplan-leads
     metrics_path: /q/metrics
     static_configs:
       - targets: [%q]
-`, strings.TrimPrefix(target, "http://"))
+`, ruleList, strings.TrimPrefix(target, "http://"))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600))
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),

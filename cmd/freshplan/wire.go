@@ -64,7 +64,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	}
 	metrics.StartAtZero(codes)
 	pub := event.NewPublisher(pgnotify.NewRelay(pool), metrics, log, cfg.AllowUnauthenticatedPublisher, now)
-	listener := pgnotify.NewListener(pgnotify.Config{ConnString: cfg.DatabaseURL, ApplicationName: cfg.ListenerAppName})
+	listener := pgnotify.NewListener(pgnotify.Config{ConnString: cfg.ListenURL(), ApplicationName: cfg.ListenerAppName})
 	bus := event.NewBus(event.Config{Disabled: !cfg.Features.CrossModuleEvents}, pool, listener, metrics, log, now)
 	// The cockpit: its aggregates kept by one replica, its widgets cached
 	// and dropped by each.

@@ -23,6 +23,7 @@ type Config struct {
 	Addr               string // FRESHPLAN_ADDR
 	DatabaseURL        string // DATABASE_URL; empty: PG* variables, else a local PostgreSQL
 	MigrateDatabaseURL string // FRESHPLAN_MIGRATE_DATABASE_URL; default DatabaseURL
+	ListenDatabaseURL  string // FRESHPLAN_LISTEN_DATABASE_URL; default DatabaseURL
 	MaxConns           int32  // FRESHPLAN_DB_MAX_CONNS
 	DevAuth            bool   // FRESHPLAN_DEV_AUTH
 	DevJWTSecret       string // FRESHPLAN_DEV_JWT_SECRET
@@ -104,6 +105,7 @@ func FromEnv() (Config, error) {
 		Features:        Features{LeadWidget: true, CrossModuleEvents: true, Prometheus: true},
 	}
 	c.MigrateDatabaseURL = env("FRESHPLAN_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	c.ListenDatabaseURL = os.Getenv("FRESHPLAN_LISTEN_DATABASE_URL")
 	c.UnsubscribeSecret = os.Getenv("FRESHPLAN_UNSUBSCRIBE_SECRET")
 	c.OIDCClientSecret = os.Getenv("FRESHPLAN_OIDC_CLIENT_SECRET")
 	c.SMTP = SMTP{Host: os.Getenv("FRESHPLAN_SMTP_HOST"), Port: 587,
@@ -235,4 +237,14 @@ func durationInto(dst *time.Duration) func(string) error {
 		*dst, err = time.ParseDuration(s)
 		return err
 	}
+}
+
+// ListenURL is the database of the LISTEN connection: a session of its
+// own, direct to PostgreSQL where DatabaseURL goes through a pooler in
+// transaction mode (which cannot hold a LISTEN).
+func (c Config) ListenURL() string {
+	if c.ListenDatabaseURL != "" {
+		return c.ListenDatabaseURL
+	}
+	return c.DatabaseURL
 }
