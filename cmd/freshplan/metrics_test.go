@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -89,4 +90,41 @@ func TestTheMailerCheckReportsTheRelayAndTheBacklogButNeverGoesDown(t *testing.T
 	require.Equal(t, false, data["relayReachable"])
 	require.Equal(t, 1.0, data["pending"])
 	require.GreaterOrEqual(t, data["oldestPendingSeconds"], 1200.0)
+}
+
+// TestHTTPDurationIsPerRoutePattern: two leads read by id are one series
+// of their route pattern, and a path no route matches is "unmatched": the
+// label values stay bounded, whatever clients ask for.
+func TestHTTPDurationIsPerRoutePattern(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token(t, "sales.de.anna", "SALES", "DE")
+	for _, name := range []string{"Gasthaus Linde", "Hotel Post"} {
+		status, body := callAPI(h.ctx, t, h.srv.URL, tok, "POST", "/api/leads", map[string]any{"companyName": name})
+		require.Equal(t, http.StatusCreated, status, string(body))
+		var l struct{ ID string }
+		require.NoError(t, json.Unmarshal(body, &l))
+		status, _ = callAPI(h.ctx, t, h.srv.URL, tok, "GET", "/api/leads/"+l.ID, nil)
+		require.Equal(t, http.StatusOK, status)
+		status, _ = callAPI(h.ctx, t, h.srv.URL, tok, "GET", "/no/such/"+l.ID, nil)
+		require.Equal(t, http.StatusNotFound, status)
+		status, _ = callAPI(h.ctx, t, h.srv.URL, tok, "GET", "/api/leads/"+l.ID+"/nothing", nil)
+		require.Equal(t, http.StatusNotFound, status)
+	}
+	res, err := http.Get(h.srv.URL + "/q/metrics")
+	require.NoError(t, err)
+	scrape, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.NoError(t, res.Body.Close())
+	counts := map[string]string{}
+	for _, line := range strings.Split(string(scrape), "\n") {
+		if strings.HasPrefix(line, "freshplan_http_request_duration_seconds_count{") {
+			i := strings.LastIndexByte(line, ' ')
+			counts[line[:i]] = line[i+1:]
+		}
+	}
+	require.Equal(t, "2", counts[`freshplan_http_request_duration_seconds_count{code="200",method="GET",route="GET /api/leads/{id}"}`], "%v", counts)
+	require.Equal(t, "4", counts[`freshplan_http_request_duration_seconds_count{code="404",method="GET",route="unmatched"}`], "%v", counts)
+	for series := range counts {
+		require.NotRegexp(t, `[0-9a-f]{8}-[0-9a-f]{4}`, series, "a raw path in a label")
+	}
 }
