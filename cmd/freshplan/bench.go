@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,25 +19,79 @@ import (
 	"github.com/freshplan/leads/internal/postgres"
 )
 
-// bench measures the event pipeline against the naive design (pg_notify
-// inside each business transaction) on a scratch database of its own, at
-// full speed and at a fixed rate, and prints the report (table and JSON).
+const benchUsage = `bench --scenario burst|soak|max|widget (--url URL | --self [--leads N]) [--rate R] [--duration D] [--compare] [--out report.json]
+bench --url URL [--as NAME=USER:ROLE[:TERRITORY]] [--streams N]
+bench [--writers 8] [--duration 10s] [--rate 1000]
+
+With --scenario, drives the service over HTTP with an open-loop load (each iteration starts on a
+fixed schedule) and measures API latency per endpoint, publish → notify and notify → processed (the
+service's histograms), end to end (an event's time to its receipt on an ADMIN's live stream), and
+that every committed event was consumed exactly once; prints a table and a Markdown summary, and
+writes the JSON report with --out. Scenarios (default rate and duration: the seeds' load shapes):
+  burst   a lead created and activated per iteration, 400/s for 5 minutes
+  soak    the same at 100/s for 10 minutes, the service's memory and goroutines sampled
+  max     status changes of a pool of leads, doubling the rate from --rate until end-to-end p95
+          exceeds --budget or anything is lost, then narrowing: the highest rate that holds
+  widget  the burst's writes at 100/s with widget, list and search reads at --read-rate
+--self starts the service (this binary) on a fresh database with --leads pre-seeded and drops it
+afterwards; --url drives a running one with dev auth (tokens minted with FRESHPLAN_DEV_JWT_SECRET) or
+--token/--watch-token. --compare measures on a database of its own, in the same run: pgbench running
+the service's status-change statements (bench/status_change.pgbench) and the naive design (pg_notify
+in each transaction) against the pipeline in process.
+
+Without --scenario: --url measures request latencies one at a time (or --streams live streams);
+with neither, the event pipeline against the naive design in process on a scratch database.`
+
+// bench measures the service over HTTP (--scenario), its requests one at
+// a time (--url), or the event pipeline against the naive design in
+// process, and prints the report.
 func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, out io.Writer) error {
-	fs := newFlagSet("bench", "bench [--writers 8] [--duration 10s] [--rate 1000]\n\n"+
-		"Measures the event pipeline against the naive design (pg_notify inside each transaction)\n"+
-		"on a scratch database and prints the report as a table and JSON.")
+	fs := newFlagSet("bench", benchUsage)
 	writers := fs.Int("writers", 8, "concurrent writers")
-	duration := fs.Duration("duration", 10*time.Second, "measuring window per run")
-	rate := fs.Int("rate", 1000, "events/s of the fixed-rate runs")
-	base := fs.String("url", "", "measure request latencies of the service at this URL instead (dev auth)")
+	duration := fs.Duration("duration", 10*time.Second, "measuring window (per run)")
+	rate := fs.Int("rate", 1000, "events/s of the fixed-rate runs; with --scenario iterations/s")
+	base := fs.String("url", "", "the service's URL (dev auth unless --token)")
 	iterations := fs.Int("iterations", 200, "with --url: requests per operation and caller")
 	status := fs.String("status", "ACTIVE", "with --url: the list's status filter")
 	search := fs.String("q", "gast", "with --url: the search text")
 	streams := fs.Int("streams", 0, "with --url: open this many cockpit streams (10 of them admins) while activities are written at --rate for --duration")
 	var callers listFlag
 	fs.Var(&callers, "as", "with --url: caller NAME=USER:ROLE[:TERRITORY] (repeatable; default the seeded bench users)")
+	var sb serviceBench
+	fs.StringVar(&sb.scenario, "scenario", "", "burst, soak, max or widget: drive the service over HTTP")
+	fs.BoolVar(&sb.self, "self", false, "with --scenario: start the service on a fresh database instead of --url")
+	fs.IntVar(&sb.leads, "leads", 100_000, "with --self: leads pre-seeded (freshplan seed --leads)")
+	fs.BoolVar(&sb.compare, "compare", false, "with --scenario: measure pgbench and the naive design side by side")
+	fs.StringVar(&sb.out, "out", "", "with --scenario: write the JSON report to this file")
+	fs.StringVar(&sb.mix, "mix", "", "with --scenario: create+status or status (default per scenario)")
+	fs.IntVar(&sb.readRate, "read-rate", 50, "with --scenario widget: reads per second")
+	fs.DurationVar(&sb.budget, "budget", 200*time.Millisecond, "with --scenario max: the end-to-end p95 a rate must keep")
+	fs.StringVar(&sb.token, "token", "", "with --scenario: the writer's bearer token (a MANAGER of DE)")
+	fs.StringVar(&sb.watchToken, "watch-token", "", "with --scenario: the watcher's bearer token (an ADMIN)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if sb.scenario != "" {
+		def, ok := scenarioDefaults[sb.scenario]
+		if !ok {
+			return fmt.Errorf("bench: --scenario %q: want burst, soak, max or widget", sb.scenario)
+		}
+		if (*base == "") == !sb.self {
+			return errors.New("bench: --scenario needs --url or --self (one of them)")
+		}
+		sb.base, sb.rate, sb.duration = *base, def.rate, def.duration
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "rate":
+				sb.rate = *rate
+			case "duration":
+				sb.duration = *duration
+			}
+		})
+		if sb.mix == "" {
+			sb.mix = def.mix
+		}
+		return benchService(ctx, cfg, log, out, sb)
 	}
 	if *base != "" && *streams > 0 {
 		return benchStreams(ctx, cfg, out, *base, *streams, *rate, *duration)

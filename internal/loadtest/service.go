@@ -1,0 +1,489 @@
+package loadtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// The scenarios of freshplan bench against a service over HTTP.
+const (
+	Burst  = "burst"  // creates and status changes at a rate (seeds: 200–400 events/s for 5 minutes)
+	Soak   = "soak"   // a sustained rate, memory and goroutines sampled over time
+	Max    = "max"    // the highest rate that keeps end-to-end p95 in budget and loses nothing
+	Widget = "widget" // widget, list and search reads mixed with the writes
+)
+
+// ServiceOptions drive one run against a running service.
+type ServiceOptions struct {
+	BaseURL string
+	Writer  string // token of a MANAGER of DE: creates leads and changes their status
+	Watcher string // token of an ADMIN: the live stream that receives every event
+	// Readers are the callers whose widget, list and search reads the
+	// widget scenario mixes in (name → token).
+	Readers map[string]string
+	// Rate is iterations per second, open loop: an iteration starts on its
+	// schedule whether or not the earlier ones finished.
+	Rate int
+	// Mix is what an iteration writes: "create+status" (a lead created,
+	// then moved REGISTERED → ACTIVE: two events) or "status" (one of a
+	// pool of leads toggled between ACTIVE and REMINDER: one event).
+	Mix      string
+	Duration time.Duration
+	// ReadRate is the widget scenario's reads per second.
+	ReadRate int
+	Sample   time.Duration // how often memory and goroutines are read (default 10 s)
+	Drain    time.Duration // the longest wait for the stream after the writes (default 30 s)
+	Client   *http.Client
+}
+
+// Latency is one distribution.
+type Latency struct {
+	Count         int
+	P50, P95, P99 time.Duration
+	Max           time.Duration
+}
+
+// MarshalJSON writes the durations in milliseconds.
+func (l Latency) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"count": l.Count, "p50Ms": ms(l.P50), "p95Ms": ms(l.P95), "p99Ms": ms(l.P99), "maxMs": ms(l.Max)})
+}
+
+func latencyOf(h *hdrhistogram.Histogram) Latency {
+	return Latency{Count: int(h.TotalCount()), P50: usOf(h, 50), P95: usOf(h, 95), P99: usOf(h, 99),
+		Max: time.Duration(h.Max()) * time.Microsecond}
+}
+
+// Sample is the service's memory and goroutines at a moment of the run.
+type Sample struct {
+	Seconds    float64 `json:"seconds"`
+	RSSBytes   float64 `json:"rssBytes"`
+	HeapBytes  float64 `json:"heapInuseBytes"`
+	Goroutines float64 `json:"goroutines"`
+}
+
+// ServiceResult is what one run measured.
+type ServiceResult struct {
+	Scenario  string  `json:"scenario"`
+	Mix       string  `json:"mix"`
+	Rate      int     `json:"rate"`
+	Seconds   float64 `json:"seconds"`
+	Scheduled int     `json:"scheduled"` // iterations the schedule started
+	Completed int     `json:"completed"` // iterations whose requests all succeeded
+	Failed    int     `json:"failed"`
+	// Achieved is completed iterations per second of the window; Events
+	// per second counts the events they committed.
+	Achieved        float64 `json:"achievedPerSecond"`
+	EventsPerSecond float64 `json:"eventsPerSecond"`
+	FirstError      string  `json:"firstError,omitempty"`
+	// StartDelay is how late the load generator started iterations against
+	// their schedule (a generator that falls behind hides the server's
+	// slowness).
+	StartDelay Latency            `json:"startDelay"`
+	Endpoints  map[string]Latency `json:"endpoints"`
+	// EndToEnd runs from an event's time (set in its transaction) to its
+	// receipt on the watcher's live stream, on this host's clock.
+	EndToEnd Latency `json:"endToEnd"`
+	// PublishNotify and NotifyProcess are the service's own histograms
+	// over the run, interpolated within their buckets.
+	PublishNotify Latency `json:"publishNotify"`
+	NotifyProcess Latency `json:"notifyProcess"`
+	// Committed events (confirmed by the API), received on the stream
+	// (each once), received twice, and never received after the drain.
+	Committed  int `json:"committed"`
+	Received   int `json:"received"`
+	Duplicates int `json:"duplicates"`
+	Lost       int `json:"lost"`
+	// The consumers' counts against the outbox, from the service's
+	// counters over the run: every published event is consumed once by
+	// each local consumer (cache and stream) and each lead event once by
+	// the aggregator.
+	Published         float64  `json:"published"`
+	PublishedLead     float64  `json:"publishedLead"`
+	Consumed          float64  `json:"consumed"`
+	ConsumedExpected  float64  `json:"consumedExpected"`
+	ConsumedDuplicate float64  `json:"consumedDuplicate"`
+	ConsumedFailed    float64  `json:"consumedFailed"`
+	BacklogAfter      float64  `json:"backlogAfter"` // outbox lag at the end
+	DrainSeconds      float64  `json:"drainSeconds"` // from the last write until the stream had every event
+	Samples           []Sample `json:"samples"`
+}
+
+// ExactlyOnce says whether every committed event reached the stream once
+// and the consumers' counts match the outbox.
+func (r ServiceResult) ExactlyOnce() bool {
+	return r.Lost == 0 && r.Duplicates == 0 && r.ConsumedFailed == 0 && r.ConsumedDuplicate == 0 &&
+		r.Consumed == r.ConsumedExpected && r.Received == r.Committed
+}
+
+// RunService runs one scenario at one rate.
+func RunService(ctx context.Context, scenario string, o ServiceOptions) (ServiceResult, error) {
+	if o.Rate < 1 || o.Duration <= 0 || o.Writer == "" || o.Watcher == "" {
+		return ServiceResult{}, errors.New("loadtest: a rate, a duration, a writer and a watcher are required")
+	}
+	if o.Mix == "" {
+		o.Mix = "create+status"
+	}
+	if o.Sample <= 0 {
+		o.Sample = 10 * time.Second
+	}
+	if o.Drain <= 0 {
+		o.Drain = 30 * time.Second
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4096, MaxConnsPerHost: 0}, Timeout: time.Minute}
+	}
+	r := &run{o: o, res: ServiceResult{Scenario: scenario, Mix: o.Mix, Rate: o.Rate, Endpoints: map[string]Latency{}},
+		hist: map[string]*hdrhistogram.Histogram{}, waiting: map[string]bool{}, early: map[string]bool{}, seen: map[string]bool{},
+		e2e: hdrhistogram.New(1, 600_000_000, 3), delay: hdrhistogram.New(1, 600_000_000, 3)}
+	var pool *leadPool
+	if o.Mix == "status" {
+		var err error
+		if pool, err = r.preparePool(ctx, max(2*o.Rate, 200)); err != nil {
+			return ServiceResult{}, err
+		}
+	}
+	sctx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	streamDone := r.watch(sctx)
+	before, err := r.quiet(ctx)
+	if err != nil {
+		return ServiceResult{}, err
+	}
+	began := time.Now()
+	sampled := r.sample(sctx, began)
+	if scenario == Widget {
+		go r.read(sctx, began.Add(o.Duration))
+	}
+	r.schedule(ctx, began, pool)
+	wrote := time.Now()
+	r.res.Seconds = wrote.Sub(began).Seconds()
+	r.drain(ctx, wrote)
+	after, err := r.settled(ctx, before, wrote)
+	if err != nil {
+		return ServiceResult{}, err
+	}
+	stopStream()
+	<-streamDone
+	r.res.Samples = <-sampled
+	r.finish(before, after)
+	return r.res, nil
+}
+
+// run is one scenario's state.
+type run struct {
+	o         ServiceOptions
+	res       ServiceResult
+	mu        sync.Mutex
+	hist      map[string]*hdrhistogram.Histogram // per endpoint
+	e2e       *hdrhistogram.Histogram
+	delay     *hdrhistogram.Histogram
+	waiting   map[string]bool // committed events (lead|type) the stream has not brought yet
+	early     map[string]bool // events the stream brought before the API confirmed them
+	seen      map[string]bool // event ids received
+	received  atomic.Int64
+	committed atomic.Int64
+	completed atomic.Int64
+	failed    atomic.Int64
+	opened    chan struct{}
+}
+
+// schedule starts an iteration at each point of a fixed schedule until
+// the duration is over, and waits for them.
+func (r *run) schedule(ctx context.Context, began time.Time, pool *leadPool) {
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(r.o.Rate)
+	n := int(r.o.Duration / interval)
+	for i := range n {
+		at := began.Add(time.Duration(i) * interval)
+		if d := time.Until(at); d > 0 {
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				return
+			case <-time.After(d):
+			}
+		}
+		r.mu.Lock()
+		_ = r.delay.RecordValue(max(time.Since(at).Microseconds(), 1))
+		r.mu.Unlock()
+		r.res.Scheduled++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if pool != nil {
+				err = r.toggle(ctx, pool)
+			} else {
+				err = r.createAndActivate(ctx, i)
+			}
+			if err != nil {
+				r.fail(err)
+				return
+			}
+			r.completed.Add(1)
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *run) fail(err error) {
+	if r.failed.Add(1) == 1 {
+		r.mu.Lock()
+		r.res.FirstError = err.Error()
+		r.mu.Unlock()
+	}
+}
+
+// request sends one request, records its latency under name and checks
+// its status.
+func (r *run) request(ctx context.Context, name, token, method, path string, body, into any, want int, header ...map[string]string) error {
+	start := time.Now()
+	status, err := call(ctx, r.o.Client, r.o.BaseURL, token, method, path, body, into, header...)
+	elapsed := time.Since(start)
+	if err == nil && status != want {
+		err = fmt.Errorf("%s %s: status %d, want %d", method, path, status, want)
+	}
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	h := r.hist[name]
+	if h == nil {
+		h = hdrhistogram.New(1, 600_000_000, 3)
+		r.hist[name] = h
+	}
+	_ = h.RecordValue(max(elapsed.Microseconds(), 1))
+	r.mu.Unlock()
+	return nil
+}
+
+// committedEvent notes an event the API confirmed, to be matched on the
+// stream.
+func (r *run) committedEvent(lead, typ string) {
+	r.committed.Add(1)
+	key := lead + "|" + typ
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.early[key] {
+		delete(r.early, key)
+		r.received.Add(1)
+		return
+	}
+	r.waiting[key] = true
+}
+
+type leadRef struct {
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	Status  string `json:"status"`
+}
+
+func (r *run) createAndActivate(ctx context.Context, i int) error {
+	n := fmt.Sprintf("%d-%d", time.Now().UnixNano(), i)
+	var l leadRef
+	if err := r.request(ctx, "create", r.o.Writer, "POST", "/api/leads", map[string]any{"companyName": "Lastbetrieb " + n,
+		"city": "Laststadt " + n, "countryCode": "DE"}, &l, http.StatusCreated); err != nil {
+		return err
+	}
+	r.committedEvent(l.ID, "lead.created")
+	if err := r.request(ctx, "status", r.o.Writer, "PATCH", "/api/leads/"+l.ID, map[string]any{"status": "ACTIVE"}, nil,
+		http.StatusOK, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version)}); err != nil {
+		return err
+	}
+	r.committedEvent(l.ID, "lead.status_changed")
+	return nil
+}
+
+// watch reads the watcher's stream until ctx ends, matching every lead
+// event against the committed ones.
+func (r *run) watch(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	r.opened = make(chan struct{})
+	opened := sync.OnceFunc(func() { close(r.opened) })
+	go func() {
+		defer close(done)
+		defer opened()
+		_ = readStream(ctx, r.o.Client, r.o.BaseURL, r.o.Watcher, opened, func(name, data string, at time.Time) {
+			if name != "lead-event" {
+				return
+			}
+			var ev struct {
+				ID, Type, Subject string
+				Time              time.Time
+			}
+			if json.Unmarshal([]byte(data), &ev) != nil || !strings.HasPrefix(ev.Type, "lead.") {
+				return
+			}
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.seen[ev.ID] {
+				r.res.Duplicates++
+				return
+			}
+			r.seen[ev.ID] = true
+			_ = r.e2e.RecordValue(max(at.Sub(ev.Time).Microseconds(), 1))
+			key := ev.Subject + "|" + ev.Type
+			if r.waiting[key] {
+				delete(r.waiting, key)
+				r.received.Add(1)
+			} else {
+				// The stream can be faster than the API's answer.
+				r.early[key] = true
+			}
+		})
+	}()
+	<-r.opened
+	return done
+}
+
+// drain waits until the stream received every committed event, or the
+// drain time is over.
+func (r *run) drain(ctx context.Context, wrote time.Time) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(r.o.Drain)
+	for {
+		r.mu.Lock()
+		open := len(r.waiting)
+		r.mu.Unlock()
+		if open == 0 {
+			r.res.DrainSeconds = time.Since(wrote).Seconds()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline:
+			r.res.DrainSeconds = time.Since(wrote).Seconds()
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// quiet waits until the service has consumed what was published before
+// the run (the pool's leads, an earlier run's backlog): two scrapes 200 ms
+// apart with the same counts. It returns the second.
+func (r *run) quiet(ctx context.Context) (scrape, error) {
+	prev, err := scrapeMetrics(ctx, r.o.Client, r.o.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(r.o.Drain); ; {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		s, err := scrapeMetrics(ctx, r.o.Client, r.o.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		p1, _, c1 := r.counts(scrape{}, prev)
+		p2, _, c2 := r.counts(scrape{}, s)
+		if (p1 == p2 && c1 == c2) || time.Now().After(deadline) {
+			return s, nil
+		}
+		prev = s
+	}
+}
+
+// settled scrapes the service until its consumers have consumed what was
+// published during the run (the aggregator may trail the stream), or the
+// drain time is over.
+func (r *run) settled(ctx context.Context, before scrape, wrote time.Time) (scrape, error) {
+	for {
+		after, err := scrapeMetrics(ctx, r.o.Client, r.o.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		published, lead, consumed := r.counts(before, after)
+		if consumed >= lead+2*published || time.Since(wrote) > r.o.Drain {
+			return after, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// counts are the events published (all, and of leads) and consumed
+// successfully between two scrapes.
+func (r *run) counts(before, after scrape) (published, lead, consumed float64) {
+	delta := func(name string, match map[string]string) float64 {
+		return after.sum(name, match) - before.sum(name, match)
+	}
+	published = delta("freshplan_events_published_total", map[string]string{"result": "success"})
+	lead = published - delta("freshplan_events_published_total", map[string]string{"result": "success", "event_type": "cockpit.widget_changed"})
+	consumed = delta("freshplan_events_consumed_total", map[string]string{"result": "success"})
+	return published, lead, consumed
+}
+
+// sample reads the service's memory and goroutines every o.Sample, and
+// once at the end.
+func (r *run) sample(ctx context.Context, began time.Time) <-chan []Sample {
+	out := make(chan []Sample, 1)
+	go func() {
+		var samples []Sample
+		read := func() {
+			s, err := scrapeMetrics(context.WithoutCancel(ctx), r.o.Client, r.o.BaseURL)
+			if err == nil {
+				samples = append(samples, Sample{Seconds: time.Since(began).Seconds(), RSSBytes: s.sum("process_resident_memory_bytes", nil),
+					HeapBytes: s.sum("go_memstats_heap_inuse_bytes", nil), Goroutines: s.sum("go_goroutines", nil)})
+			}
+		}
+		read()
+		tick := time.NewTicker(r.o.Sample)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				read()
+				out <- samples
+				return
+			case <-tick.C:
+				read()
+			}
+		}
+	}()
+	return out
+}
+
+// finish fills the result from the run's state and the two scrapes.
+func (r *run) finish(before, after scrape) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for name, h := range r.hist {
+		r.res.Endpoints[name] = latencyOf(h)
+	}
+	r.res.StartDelay = latencyOf(r.delay)
+	r.res.EndToEnd = latencyOf(r.e2e)
+	r.res.Completed, r.res.Failed = int(r.completed.Load()), int(r.failed.Load())
+	r.res.Committed, r.res.Received = int(r.committed.Load()), int(r.received.Load())
+	r.res.Lost = len(r.waiting)
+	if r.res.Seconds > 0 {
+		r.res.Achieved = float64(r.res.Completed) / r.res.Seconds
+		r.res.EventsPerSecond = float64(r.res.Committed) / r.res.Seconds
+	}
+	delta := func(name string, match map[string]string) float64 {
+		return after.sum(name, match) - before.sum(name, match)
+	}
+	r.res.Published, r.res.PublishedLead, r.res.Consumed = r.counts(before, after)
+	r.res.ConsumedExpected = r.res.PublishedLead + 2*r.res.Published
+	r.res.ConsumedDuplicate = delta("freshplan_events_consumed_total", map[string]string{"result": "duplicate"})
+	r.res.ConsumedFailed = delta("freshplan_events_consumed_total", map[string]string{"result": "failure"})
+	r.res.BacklogAfter = after.sum("freshplan_outbox_lag_events", nil)
+	r.res.PublishNotify = histogramDelta(before, after, "freshplan_event_latency_ms", map[string]string{"path": "publish_notify"})
+	r.res.NotifyProcess = histogramDelta(before, after, "freshplan_event_latency_ms", map[string]string{"path": "notify_process"})
+}
