@@ -63,6 +63,11 @@ type Delivered struct {
 //     no payloads; the first $3 + 1 tell whether the limit cuts them.
 //   - the rows above LastID fill what the late rows left of the limit.
 //
+// The late rows are found through the xid index alone: "id + 0" keeps the
+// planner from ANDing in a bitmap of every id up to LastID, which a generic
+// plan chose and which read the whole outbox's index on each fetch (8–12 ms
+// at 100,000 rows, growing with the table).
+//
 // The xids go as xid8, not as text cast in the query: under row-level
 // security only leakproof quals can use an index, and the cast is not.
 const fetchSQL = `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
@@ -73,7 +78,7 @@ issued AS MATERIALIZED (
 	FROM snap),
 late AS MATERIALIZED (
 	SELECT id FROM event_outbox
-	WHERE (SELECT ok FROM issued) AND id <= $1 AND (xid = ANY ($2::xid8[]) OR xid >= $4::xid8)),
+	WHERE (SELECT ok FROM issued) AND id + 0 <= $1 AND (xid = ANY ($2::xid8[]) OR xid >= $4::xid8)),
 reread AS MATERIALIZED (SELECT id FROM late ORDER BY id LIMIT $3::int + 1),
 page AS (
 	(SELECT * FROM event_outbox WHERE id IN (SELECT id FROM reread ORDER BY id LIMIT $3::int))

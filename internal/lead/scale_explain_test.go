@@ -57,6 +57,7 @@ type planNode struct {
 	NodeType string     `json:"Node Type"`
 	Relation string     `json:"Relation Name"`
 	Index    string     `json:"Index Name"`
+	Rows     float64    `json:"Plan Rows"`
 	Plans    []planNode `json:"Plans"`
 }
 
