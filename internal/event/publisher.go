@@ -112,6 +112,10 @@ func (p *Publisher) Committed(events []Event) {
 // business transaction (with NOTIFY that would serialize every commit on
 // the server's notify lock).
 func (p *Publisher) RunRelay(ctx context.Context) {
+	// A notifier that holds a connection gives it back when the relay ends.
+	if c, ok := p.notifier.(interface{ Close() }); ok {
+		defer c.Close()
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -43,6 +43,10 @@ func (rep ServiceReport) WriteTable(w io.Writer) {
 		if r.FirstError != "" {
 			fmt.Fprintf(w, "%s at %d/s: %d failed, first: %s\n", r.Scenario, r.Rate, r.Failed, r.FirstError)
 		}
+		if r.Dropped > 0 || r.Reconnects > 0 {
+			fmt.Fprintf(w, "%s at %d/s: %d iterations not started (the most in flight were running); the watcher's stream resumed %d times (%d events again)\n",
+				r.Scenario, r.Rate, r.Dropped, r.Reconnects, r.Redelivered)
+		}
 	}
 	if ref := rep.References; ref != nil {
 		fmt.Fprintf(w, "side by side: pgbench (the service's status-change statements, %d clients) %.0f tps, latency avg %.2f ms; "+

@@ -40,9 +40,13 @@ type ServiceOptions struct {
 	Duration time.Duration
 	// ReadRate is the widget scenario's reads per second.
 	ReadRate int
-	Sample   time.Duration // how often memory and goroutines are read (default 10 s)
-	Drain    time.Duration // the longest wait for the stream after the writes (default 30 s)
-	Client   *http.Client
+	// MaxInFlight bounds the iterations running at once (default 1,000):
+	// past it the service is overloaded, and more would only exhaust the
+	// generator's sockets.
+	MaxInFlight int
+	Sample      time.Duration // how often memory and goroutines are read (default 10 s)
+	Drain       time.Duration // the longest wait for the stream after the writes (default 30 s)
+	Client      *http.Client
 }
 
 // Latency is one distribution.
@@ -102,6 +106,14 @@ type ServiceResult struct {
 	Received   int `json:"received"`
 	Duplicates int `json:"duplicates"`
 	Lost       int `json:"lost"`
+	// Reconnects counts the watcher's stream resumed after the service
+	// closed it (a client that fell behind); Redelivered the events a
+	// resume brought again.
+	Reconnects  int `json:"reconnects"`
+	Redelivered int `json:"redelivered"`
+	// Dropped counts iterations the schedule could not start because
+	// MaxInFlight were still running: the service fell that far behind.
+	Dropped int `json:"dropped"`
 	// The consumers' counts against the outbox, from the service's
 	// counters over the run: every published event is consumed once by
 	// each local consumer (cache and stream) and each lead event once by
@@ -135,6 +147,9 @@ func RunService(ctx context.Context, scenario string, o ServiceOptions) (Service
 	if o.Sample <= 0 {
 		o.Sample = 10 * time.Second
 	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 1000
+	}
 	if o.Drain <= 0 {
 		o.Drain = 30 * time.Second
 	}
@@ -147,7 +162,7 @@ func RunService(ctx context.Context, scenario string, o ServiceOptions) (Service
 	var pool *leadPool
 	if o.Mix == "status" {
 		var err error
-		if pool, err = r.preparePool(ctx, max(2*o.Rate, 200)); err != nil {
+		if pool, err = r.preparePool(ctx, max(o.Rate, 100)); err != nil {
 			return ServiceResult{}, err
 		}
 	}
@@ -200,6 +215,7 @@ type run struct {
 // the duration is over, and waits for them.
 func (r *run) schedule(ctx context.Context, began time.Time, pool *leadPool) {
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, r.o.MaxInFlight)
 	interval := time.Second / time.Duration(r.o.Rate)
 	n := int(r.o.Duration / interval)
 	for i := range n {
@@ -216,9 +232,15 @@ func (r *run) schedule(ctx context.Context, began time.Time, pool *leadPool) {
 		_ = r.delay.RecordValue(max(time.Since(at).Microseconds(), 1))
 		r.mu.Unlock()
 		r.res.Scheduled++
+		select {
+		case slots <- struct{}{}:
+		default:
+			r.res.Dropped++
+			continue
+		}
 		wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer func() { <-slots; wg.Done() }()
 			var err error
 			if pool != nil {
 				err = r.toggle(ctx, pool)
@@ -312,37 +334,68 @@ func (r *run) watch(ctx context.Context) <-chan struct{} {
 	go func() {
 		defer close(done)
 		defer opened()
-		_ = readStream(ctx, r.o.Client, r.o.BaseURL, r.o.Watcher, opened, func(name, data string, at time.Time) {
-			if name != "lead-event" {
-				return
+		// A stream the service closes (a client that fell behind) is
+		// resumed from its last event, as a browser's EventSource does.
+		lastID := ""
+		for ctx.Err() == nil {
+			if lastID != "" {
+				r.mu.Lock()
+				r.res.Reconnects++
+				r.mu.Unlock()
 			}
-			var ev struct {
-				ID, Type, Subject string
-				Time              time.Time
+			_ = resumeStream(ctx, r.o.Client, r.o.BaseURL, r.o.Watcher, lastID, opened, func(name, data, id string, at time.Time) {
+				if id != "" {
+					lastID = id
+				}
+				r.event(name, data, at)
+			})
+			if lastID == "" && ctx.Err() == nil {
+				select { // not even opened: try again shortly
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
 			}
-			if json.Unmarshal([]byte(data), &ev) != nil || !strings.HasPrefix(ev.Type, "lead.") {
-				return
-			}
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			if r.seen[ev.ID] {
-				r.res.Duplicates++
-				return
-			}
-			r.seen[ev.ID] = true
-			_ = r.e2e.RecordValue(max(at.Sub(ev.Time).Microseconds(), 1))
-			key := ev.Subject + "|" + ev.Type
-			if r.waiting[key] {
-				delete(r.waiting, key)
-				r.received.Add(1)
-			} else {
-				// The stream can be faster than the API's answer.
-				r.early[key] = true
-			}
-		})
+		}
 	}()
 	<-r.opened
 	return done
+}
+
+// event matches one event of the watcher's stream against the committed
+// ones.
+func (r *run) event(name, data string, at time.Time) {
+	if name != "lead-event" {
+		return
+	}
+	var ev struct {
+		ID, Type, Subject string
+		Time              time.Time
+	}
+	if json.Unmarshal([]byte(data), &ev) != nil || !strings.HasPrefix(ev.Type, "lead.") {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen[ev.ID] {
+		// A resumed stream reads the rest of its last page again (at least
+		// once); without a resume, a repeat is a duplicate.
+		if r.res.Reconnects > 0 {
+			r.res.Redelivered++
+		} else {
+			r.res.Duplicates++
+		}
+		return
+	}
+	r.seen[ev.ID] = true
+	_ = r.e2e.RecordValue(max(at.Sub(ev.Time).Microseconds(), 1))
+	key := ev.Subject + "|" + ev.Type
+	if r.waiting[key] {
+		delete(r.waiting, key)
+		r.received.Add(1)
+	} else {
+		// The stream can be faster than the API's answer.
+		r.early[key] = true
+	}
 }
 
 // drain waits until the stream received every committed event, or the

@@ -252,11 +252,21 @@ func write(ctx context.Context, client *http.Client, o StreamOptions, leads []st
 // with the time it arrived; opened is marked when the stream answered.
 func readStream(ctx context.Context, client *http.Client, base, token string, opened func(),
 	on func(name, data string, at time.Time)) error {
+	return resumeStream(ctx, client, base, token, "", opened, func(name, data, _ string, at time.Time) { on(name, data, at) })
+}
+
+// resumeStream reads one stream from after lastID (the start when empty),
+// passing each event's id too.
+func resumeStream(ctx context.Context, client *http.Client, base, token, lastID string, opened func(),
+	on func(name, data, id string, at time.Time)) error {
 	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/cockpit/stream", nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
 	res, err := client.Do(req)
 	if err != nil {
 		return err
@@ -268,19 +278,21 @@ func readStream(ctx context.Context, client *http.Client, base, token string, op
 	opened()
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var name, data string
+	var name, data, id string
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case line == "":
 			if name != "" {
-				on(name, data, time.Now())
+				on(name, data, id, time.Now())
 			}
-			name, data = "", ""
+			name, data, id = "", "", ""
 		case strings.HasPrefix(line, "event: "):
 			name = line[7:]
 		case strings.HasPrefix(line, "data: "):
 			data = line[6:]
+		case strings.HasPrefix(line, "id: "):
+			id = line[4:]
 		}
 	}
 	return sc.Err()

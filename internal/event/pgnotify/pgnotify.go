@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,11 +26,28 @@ import (
 // hinted on the channel of its name as well.
 const Channel = "cross_module_events"
 
-// Relay sends hints through a pool.
-type Relay struct{ pool *pgxpool.Pool }
+// Relay sends hints on a connection of the pool it keeps: under load every
+// other connection may be busy with business transactions, and a hint that
+// waited for one of them would wait behind the very commits it announces.
+type Relay struct {
+	pool *pgxpool.Pool
+	mu   sync.Mutex
+	conn *pgxpool.Conn // kept between hints; nil after an error or Close
+}
 
-// NewRelay returns a Relay that notifies through pool.
+// NewRelay returns a Relay that notifies through a connection of pool.
 func NewRelay(pool *pgxpool.Pool) *Relay { return &Relay{pool: pool} }
+
+// Close gives the kept connection back (before the pool closes, which
+// waits for it).
+func (r *Relay) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conn != nil {
+		r.conn.Release()
+		r.conn = nil
+	}
+}
 
 // notifySQL sends one notification per channel in one statement. Its
 // transaction need not wait for a disk flush: the events it announces are
@@ -40,7 +58,19 @@ const notifySQL = `SELECT set_config('synchronous_commit', 'off', true), pg_noti
 // Notify hints Channel and every topic.
 func (r *Relay) Notify(ctx context.Context, topics []string) error {
 	channels := append([]string{Channel}, topics...)
-	if _, err := r.pool.Exec(ctx, notifySQL, channels); err != nil {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conn == nil {
+		c, err := r.pool.Acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("pgnotify: notify: %w", err)
+		}
+		r.conn = c
+	}
+	if _, err := r.conn.Exec(ctx, notifySQL, channels); err != nil {
+		// A broken connection goes; the next hint takes another.
+		r.conn.Release()
+		r.conn = nil
 		return fmt.Errorf("pgnotify: notify: %w", err)
 	}
 	return nil
