@@ -91,6 +91,9 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		if sb.mix == "" {
 			sb.mix = def.mix
 		}
+		if sb.mix != "create+status" && sb.mix != "status" {
+			return fmt.Errorf("bench: --mix %q: want create+status or status", sb.mix)
+		}
 		return benchService(ctx, cfg, log, out, sb)
 	}
 	if *base != "" && *streams > 0 {

@@ -190,7 +190,14 @@ func startSelf(ctx context.Context, cfg config.Config, log *slog.Logger, leads i
 		stop()
 		return "", nil, fmt.Errorf("bench: the service did not get ready (log: %s): %w", logFile.Name(), err)
 	}
-	log.Info("bench: service started", "url", base, "log", logFile.Name())
+	// Its start-up work (the protection walk over every lead, due jobs)
+	// is not what a run measures.
+	waited, err := loadtest.WaitIdle(ctx, 0.3, 5*time.Minute)
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	log.Info("bench: service started", "url", base, "log", logFile.Name(), "settled_after", waited.Round(time.Second).String())
 	return base, stop, nil
 }
 

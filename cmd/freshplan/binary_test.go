@@ -151,3 +151,19 @@ func TestBaseURL(t *testing.T) {
 		require.Equal(t, want, baseURL(addr, bound), addr)
 	}
 }
+
+// TestBenchRefusesBadScenarioFlags: a scenario it does not know, no
+// service to drive, or an unknown mix is a clear error before any work.
+func TestBenchRefusesBadScenarioFlags(t *testing.T) {
+	env := []string{"DATABASE_URL=postgres://nobody@127.0.0.1:1/none?sslmode=disable"}
+	for args, want := range map[string]string{
+		"bench --scenario nope --self":                 "want burst, soak, max or widget",
+		"bench --scenario burst":                       "--scenario needs --url or --self",
+		"bench --scenario burst --self --url http://x": "--scenario needs --url or --self",
+		"bench --scenario max --self --mix both":       "want create+status or status",
+	} {
+		code, out := runBinary(t, env, strings.Fields(args)...)
+		require.NotEqual(t, 0, code, args)
+		require.Contains(t, out, want, args)
+	}
+}
