@@ -165,15 +165,7 @@ func TestE2EAlertsGoPendingForRealFailures(t *testing.T) {
 
 	// Follow-ups due at once, their mails undeliverable.
 	tok := h.token(t, "manager.de", "MANAGER", "DE")
-	status, body := callAPI(h.ctx, t, h.srv.URL, tok, "POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde",
-		"email": "kueche@linde.example", "emailConsent": true, "businessType": "HOTEL"})
-	require.Equal(t, http.StatusCreated, status, string(body))
-	var l struct{ ID string }
-	require.NoError(t, json.Unmarshal(body, &l))
-	backdate := map[string]any{"registeredAt": time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339),
-		"reason": "Messekontakt, auf Papier erfasst"}
-	status, body = callAPI(h.ctx, t, h.srv.URL, tok, "PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"1"`)
-	require.Equal(t, http.StatusOK, status, string(body))
+	h.dueLead(t, tok)
 	waitFor("both follow-up mails in the outbox", func() bool {
 		var n int
 		require.NoError(t, h.db.Pool.QueryRow(h.ctx, `SELECT count(*) FROM mail_outbox WHERE state = 'PENDING'`).Scan(&n))

@@ -63,6 +63,23 @@ func newHarness(t *testing.T, options ...func(*config.Config)) *harness {
 	return &harness{ctx: ctx, db: db, cfg: cfg, svc: svc, srv: srv}
 }
 
+// dueLead registers, as the MANAGER of DE whose token tok is, a lead that
+// agreed to mail and backdates it by 8 days, so that both its follow-ups
+// are due at once; it returns the lead's id.
+func (h *harness) dueLead(t *testing.T, tok string) string {
+	t.Helper()
+	status, body := callAPI(h.ctx, t, h.srv.URL, tok, "POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde",
+		"email": "kueche@linde.example", "emailConsent": true, "businessType": "HOTEL"})
+	require.Equal(t, http.StatusCreated, status, string(body))
+	var l struct{ ID string }
+	require.NoError(t, json.Unmarshal(body, &l))
+	backdate := map[string]any{"registeredAt": time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339),
+		"reason": "Messekontakt, auf Papier erfasst"}
+	status, body = callAPI(h.ctx, t, h.srv.URL, tok, "PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"1"`)
+	require.Equal(t, http.StatusOK, status, string(body))
+	return l.ID
+}
+
 // token is a development token of user.
 func (h *harness) token(t *testing.T, user, role string, territories ...string) string {
 	t.Helper()
@@ -83,17 +100,7 @@ func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
 		return callAPI(ctx, t, srv.URL, tok, method, path, body, header...)
 	}
 
-	status, body := call("POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde", "email": "kueche@linde.example",
-		"emailConsent": true, "businessType": "HOTEL"})
-	require.Equal(t, http.StatusCreated, status, string(body))
-	var l struct {
-		ID string `json:"id"`
-	}
-	require.NoError(t, json.Unmarshal(body, &l))
-	backdate := map[string]any{"registeredAt": time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339),
-		"reason": "Messekontakt, auf Papier erfasst"}
-	status, body = call("PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"1"`)
-	require.Equal(t, http.StatusOK, status, string(body))
+	l := struct{ ID string }{h.dueLead(t, tok)}
 
 	mails := func() []struct{ Subject, Recipient string } {
 		_, body := call("GET", "/dev/mail.json", nil)
@@ -128,8 +135,9 @@ func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
 		return []int{jobs, outbox}
 	}
 	before := counts()
-	backdate["registeredAt"] = time.Now().Add(-9 * 24 * time.Hour).UTC().Format(time.RFC3339)
-	status, body = call("PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"*"`)
+	backdate := map[string]any{"registeredAt": time.Now().Add(-9 * 24 * time.Hour).UTC().Format(time.RFC3339),
+		"reason": "Messekontakt, auf Papier erfasst"}
+	status, body := call("PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"*"`)
 	require.Equal(t, http.StatusPreconditionFailed, status, string(body))
 	_, body = call("GET", "/api/leads/"+l.ID, nil)
 	var now struct {

@@ -173,15 +173,7 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 		}
 	}
 	tok := h.token(t, "manager.de", "MANAGER", "DE")
-	status, body := callAPI(h.ctx, t, h.srv.URL, tok, "POST", "/api/leads", map[string]any{"companyName": "Gasthaus Linde",
-		"email": "kueche@linde.example", "emailConsent": true, "businessType": "HOTEL"})
-	require.Equal(t, http.StatusCreated, status, string(body))
-	var l struct{ ID string }
-	require.NoError(t, json.Unmarshal(body, &l))
-	backdate := map[string]any{"registeredAt": time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339),
-		"reason": "Messekontakt, auf Papier erfasst"}
-	status, body = callAPI(h.ctx, t, h.srv.URL, tok, "PUT", "/api/leads/"+l.ID+"/registered-at", backdate, "If-Match", `"1"`)
-	require.Equal(t, http.StatusOK, status, string(body))
+	l := struct{ ID string }{h.dueLead(t, tok)}
 
 	// Published events are consumed by the aggregator (lead events) and by
 	// both local consumers (all events); the aggregator passes over its

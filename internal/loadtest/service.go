@@ -335,7 +335,10 @@ func (r *run) watch(ctx context.Context) <-chan struct{} {
 		defer close(done)
 		defer opened()
 		// A stream the service closes (a client that fell behind) is
-		// resumed from its last event, as a browser's EventSource does.
+		// resumed from its last event, as a browser's EventSource does. It
+		// has no request timeout: it lasts the run.
+		client := *r.o.Client
+		client.Timeout = 0
 		lastID := ""
 		for ctx.Err() == nil {
 			if lastID != "" {
@@ -343,7 +346,7 @@ func (r *run) watch(ctx context.Context) <-chan struct{} {
 				r.res.Reconnects++
 				r.mu.Unlock()
 			}
-			_ = resumeStream(ctx, r.o.Client, r.o.BaseURL, r.o.Watcher, lastID, opened, func(name, data, id string, at time.Time) {
+			_ = resumeStream(ctx, &client, r.o.BaseURL, r.o.Watcher, lastID, opened, func(name, data, id string, at time.Time) {
 				if id != "" {
 					lastID = id
 				}
