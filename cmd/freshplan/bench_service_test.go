@@ -90,3 +90,16 @@ func requireJSONField(t *testing.T, b []byte, field string) {
 	require.NoError(t, json.Unmarshal(b, &m))
 	require.Contains(t, m, field)
 }
+
+// TestAWatcherTheServiceRefusesStopsTheRun: without a stream to measure
+// on, the run ends at once with the stream's answer, writing nothing.
+func TestAWatcherTheServiceRefusesStopsTheRun(t *testing.T) {
+	h := newHarness(t)
+	o := loadtest.ServiceOptions{BaseURL: h.srv.URL, Writer: h.token(t, "bench.writer", "MANAGER", "DE"),
+		Watcher: "not-a-token", Rate: 10, Duration: time.Second}
+	_, err := loadtest.RunService(h.ctx, loadtest.Burst, o)
+	require.ErrorContains(t, err, "the watcher's stream did not open: stream: status 401")
+	var leads int
+	require.NoError(t, h.db.Pool.QueryRow(h.ctx, `SELECT count(*) FROM leads`).Scan(&leads))
+	require.Zero(t, leads)
+}
