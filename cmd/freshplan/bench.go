@@ -61,6 +61,7 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	fs.StringVar(&sb.scenario, "scenario", "", "burst, soak, max or widget: drive the service over HTTP")
 	fs.BoolVar(&sb.self, "self", false, "with --scenario: start the service on a fresh database instead of --url")
 	fs.IntVar(&sb.leads, "leads", 100_000, "with --self: leads pre-seeded (freshplan seed --leads)")
+	fs.DurationVar(&sb.settle, "settle", 2*time.Minute, "with --self: wait up to this long for the machine to go idle after the service's start")
 	fs.BoolVar(&sb.compare, "compare", false, "with --scenario: measure pgbench and the naive design side by side")
 	fs.StringVar(&sb.out, "out", "", "with --scenario: write the JSON report to this file")
 	fs.StringVar(&sb.mix, "mix", "", "with --scenario: create+status or status (default per scenario)")

@@ -25,7 +25,8 @@ type serviceBench struct {
 	scenario   string
 	base       string // --url; empty with --self
 	self       bool
-	leads      int // --self: leads pre-seeded
+	leads      int           // --self: leads pre-seeded
+	settle     time.Duration // --self: the longest wait for an idle machine after the start
 	compare    bool
 	out        string // JSON report
 	mix        string
@@ -63,7 +64,7 @@ func benchService(ctx context.Context, cfg config.Config, log *slog.Logger, out 
 		}
 	}
 	if b.self {
-		base, stop, err := startSelf(ctx, cfg, log, b.leads)
+		base, stop, err := startSelf(ctx, cfg, log, b.leads, b.settle)
 		if err != nil {
 			return err
 		}
@@ -143,7 +144,7 @@ func serviceOptions(cfg config.Config, b serviceBench) (loadtest.ServiceOptions,
 // on it in a process of its own (its memory and CPU are the service's),
 // and returns its URL once it is ready, and how to stop it and drop the
 // database.
-func startSelf(ctx context.Context, cfg config.Config, log *slog.Logger, leads int) (string, func(), error) {
+func startSelf(ctx context.Context, cfg config.Config, log *slog.Logger, leads int, settle time.Duration) (string, func(), error) {
 	url, drop, err := scratchDatabase(ctx, cfg.MigrateDatabaseURL, log)
 	if err != nil {
 		return "", nil, err
@@ -192,7 +193,7 @@ func startSelf(ctx context.Context, cfg config.Config, log *slog.Logger, leads i
 	}
 	// Its start-up work (the protection walk over every lead, due jobs)
 	// is not what a run measures.
-	waited, err := loadtest.WaitIdle(ctx, 0.3, 5*time.Minute)
+	waited, err := loadtest.WaitIdle(ctx, 0.3, settle)
 	if err != nil {
 		stop()
 		return "", nil, err
