@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -145,17 +145,9 @@ func TestE2EAlertsGoPendingForRealFailures(t *testing.T) {
 	require.NoError(t, err)
 	prom := startPrometheus(t, h.srv.URL, rules)
 
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		for !cond() {
-			select {
-			case <-h.ctx.Done():
-				t.Fatalf("waited in vain for %s; alerts %v", what, alertStates(t, prom))
-			case <-tick.C:
-			}
-		}
+		h.until(t, func() (bool, string) { return cond(), fmt.Sprintf("%s; alerts %v", what, alertStates(t, prom)) })
 	}
 	waitFor("a scrape with the listener connected", func() bool {
 		v, ok := promValue(t, prom, `freshplan_listener_connected`)

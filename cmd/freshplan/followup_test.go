@@ -80,6 +80,25 @@ func (h *harness) dueLead(t *testing.T, tok string) string {
 	return l.ID
 }
 
+// until polls cond until it holds, and fails with what cond last said
+// when the harness's time is up.
+func (h *harness) until(t *testing.T, cond func() (ok bool, state string)) {
+	t.Helper()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		select {
+		case <-h.ctx.Done():
+			t.Fatalf("waited in vain: %s", state)
+		case <-tick.C:
+		}
+	}
+}
+
 // token is a development token of user.
 func (h *harness) token(t *testing.T, user, role string, territories ...string) string {
 	t.Helper()
@@ -111,17 +130,15 @@ func TestBackdatingSendsTheDueFollowUpsOnce(t *testing.T) {
 		return out.Data
 	}
 	// Wait for the durable outcome: both mails recorded SENT.
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for sent := 0; sent < 2; {
+	h.until(t, func() (bool, string) {
+		var sent int
 		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE lead_id = $1 AND state = 'SENT'`,
 			l.ID).Scan(&sent))
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			t.Fatalf("the follow-ups were not sent: %v", mails())
+		if sent < 2 {
+			return false, fmt.Sprintf("the follow-ups were not sent: %v", mails())
 		}
-	}
+		return true, ""
+	})
 	got := mails()
 	require.Len(t, got, 2)
 	for _, m := range got {

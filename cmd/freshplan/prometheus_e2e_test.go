@@ -130,27 +130,37 @@ scrape_configs:
 }
 
 // promValue is the value of a scalar-valued PromQL query, or false while
-// it has no result.
+// it has no result or Prometheus does not answer yet.
 func promValue(t *testing.T, base, query string) (float64, bool) {
 	t.Helper()
+	status, _, results := promAsk(base, query)
+	if status != "success" || len(results) == 0 {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(results[0].Value[1].(string), 64)
+	require.NoError(t, err)
+	return v, true
+}
+
+// promAsk evaluates an instant query now: the API's status ("" when it
+// did not answer), its error and the result vector.
+func promAsk(base, query string) (status, problem string, results []promResult) {
 	res, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(query))
 	if err != nil {
-		return 0, false // not up yet
+		return "", err.Error(), nil
 	}
 	defer res.Body.Close()
 	var out struct {
-		Data struct {
-			Result []struct {
-				Value []any `json:"value"`
-			} `json:"result"`
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []promResult `json:"result"`
 		} `json:"data"`
 	}
-	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&out) != nil || len(out.Data.Result) == 0 {
-		return 0, false
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return "", err.Error(), nil
 	}
-	v, err := strconv.ParseFloat(out.Data.Result[0].Value[1].(string), 64)
-	require.NoError(t, err)
-	return v, true
+	return out.Status, out.Error, out.Data.Result
 }
 
 // TestE2EPrometheusScrapesTheService: the real prometheus scrapes a test
@@ -163,15 +173,10 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 	prom := startPrometheus(t, h.srv.URL)
 	// A scrape before the first change: increase() counts from a sample,
 	// and the follow-ups would otherwise go out before Prometheus looks.
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for up, _ := promValue(t, prom, `up`); up != 1; up, _ = promValue(t, prom, `up`) {
-		select {
-		case <-h.ctx.Done():
-			t.Fatal("prometheus never scraped the service")
-		case <-tick.C:
-		}
-	}
+	h.until(t, func() (bool, string) {
+		up, _ := promValue(t, prom, `up`)
+		return up == 1, "prometheus never scraped the service"
+	})
 	tok := h.token(t, "manager.de", "MANAGER", "DE")
 	l := struct{ ID string }{h.dueLead(t, tok)}
 
@@ -179,20 +184,14 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 	// both local consumers (all events); the aggregator passes over its
 	// own announcements.
 	var published, consumed, sent float64
-	for {
+	h.until(t, func() (bool, string) {
 		published, _ = promValue(t, prom, `sum(freshplan_events_published_total{result="success"})`)
 		lead, _ := promValue(t, prom, `sum(freshplan_events_published_total{result="success",event_type!="cockpit.widget_changed"})`)
 		consumed, _ = promValue(t, prom, `sum(freshplan_events_consumed_total{result="success"})`)
 		sent, _ = promValue(t, prom, `sum(leads_followup_sent_total{result="success"})`)
-		if published > 0 && consumed == lead+2*published && sent == 2 {
-			break
-		}
-		select {
-		case <-h.ctx.Done():
-			t.Fatalf("prometheus saw %v published (%v of leads), %v consumed, %v follow-ups sent", published, lead, consumed, sent)
-		case <-tick.C:
-		}
-	}
+		return published > 0 && consumed == lead+2*published && sent == 2,
+			fmt.Sprintf("prometheus saw %v published (%v of leads), %v consumed, %v follow-ups sent", published, lead, consumed, sent)
+	})
 	t.Logf("prometheus: %v events published, %v consumptions, %v follow-up mails", published, consumed, sent)
 
 	// Every query of the Grafana dashboard evaluates against this
@@ -204,10 +203,12 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 	required := []string{"Event latency publish_notify", "Event latency notify_process", "Event latency end_to_end",
 		"Events published and consumed", "Outbox lag", "LISTEN connection", "Follow-up success rate", "Follow-ups by result",
 		"Mail outbox", "Active cockpit streams", "HTTP requests by status", "HTTP p95 per route"}
-	for {
-		withData, missing := map[string]bool{}, []string(nil)
+	var withData map[string]bool
+	var routes []string
+	h.until(t, func() (bool, string) {
+		withData, routes = map[string]bool{}, nil
+		var missing []string
 		var rate string
-		var routes []string
 		for title, exprs := range panels {
 			for _, expr := range exprs {
 				results := promQuery(t, prom, expr)
@@ -227,20 +228,14 @@ func TestE2EPrometheusScrapesTheService(t *testing.T) {
 				missing = append(missing, title)
 			}
 		}
-		if len(missing) == 0 && rate == "1" && slices.Contains(routes, "PUT /api/leads/{id}/registered-at") {
-			require.Contains(t, routes, "POST /api/leads")
-			for _, r := range routes {
-				require.NotContains(t, r, l.ID, "a route label holds a raw path")
-			}
-			t.Logf("dashboard: %d of %d panels show data; routes %q", len(withData), len(panels), routes)
-			return
-		}
-		select {
-		case <-h.ctx.Done():
-			t.Fatalf("dashboard panels without data: %q; success rate %q; routes %q", missing, rate, routes)
-		case <-tick.C:
-		}
+		return len(missing) == 0 && rate == "1" && slices.Contains(routes, "PUT /api/leads/{id}/registered-at"),
+			fmt.Sprintf("dashboard panels without data: %q; success rate %q; routes %q", missing, rate, routes)
+	})
+	require.Contains(t, routes, "POST /api/leads")
+	for _, r := range routes {
+		require.NotContains(t, r, l.ID, "a route label holds a raw path")
 	}
+	t.Logf("dashboard: %d of %d panels show data; routes %q", len(withData), len(panels), routes)
 }
 
 // dashboardQueries are the PromQL expressions of the committed Grafana
@@ -277,17 +272,7 @@ type promResult struct {
 // promQuery evaluates expr now; a query Prometheus refuses fails the test.
 func promQuery(t *testing.T, base, expr string) []promResult {
 	t.Helper()
-	res, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
-	require.NoError(t, err)
-	defer res.Body.Close()
-	var out struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []promResult `json:"result"`
-		} `json:"data"`
-	}
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
-	require.Equal(t, "success", out.Status, "%s: %s", expr, out.Error)
-	return out.Data.Result
+	status, problem, results := promAsk(base, expr)
+	require.Equal(t, "success", status, "%s: %s", expr, problem)
+	return results
 }

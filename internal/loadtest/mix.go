@@ -22,20 +22,7 @@ func (r *run) preparePool(ctx context.Context, n int) (*leadPool, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			var l leadRef
-			name := fmt.Sprintf("Poolbetrieb %d-%d", time.Now().UnixNano(), i)
-			status, err := call(ctx, r.o.Client, r.o.BaseURL, r.o.Writer, "POST", "/api/leads",
-				map[string]any{"companyName": name, "city": "Poolstadt " + name, "countryCode": "DE"}, &l)
-			if err == nil && status != http.StatusCreated {
-				err = fmt.Errorf("create: status %d", status)
-			}
-			if err == nil {
-				status, err = call(ctx, r.o.Client, r.o.BaseURL, r.o.Writer, "PATCH", "/api/leads/"+l.ID,
-					map[string]any{"status": "ACTIVE"}, &l, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version)})
-				if err == nil && status != http.StatusOK {
-					err = fmt.Errorf("activate: status %d", status)
-				}
-			}
+			l, err := r.newActiveLead(ctx, fmt.Sprintf("Poolbetrieb %d-%d", time.Now().UnixNano(), i), false)
 			if err != nil {
 				errs <- err
 				return

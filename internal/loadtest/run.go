@@ -84,8 +84,8 @@ func (r *run) fail(err error) {
 	}
 }
 
-// request sends one request, records its latency under name and checks
-// its status.
+// request sends one request, records its latency under name (unless
+// name is "") and checks its status.
 func (r *run) request(ctx context.Context, name, token, method, path string, body, into any, want int, header ...map[string]string) error {
 	start := time.Now()
 	status, err := call(ctx, r.o.Client, r.o.BaseURL, token, method, path, body, into, header...)
@@ -93,7 +93,7 @@ func (r *run) request(ctx context.Context, name, token, method, path string, bod
 	if err == nil && status != want {
 		err = fmt.Errorf("%s %s: status %d, want %d", method, path, status, want)
 	}
-	if err != nil {
+	if err != nil || name == "" {
 		return err
 	}
 	r.mu.Lock()
@@ -129,19 +129,34 @@ type leadRef struct {
 }
 
 func (r *run) createAndActivate(ctx context.Context, i int) error {
-	n := fmt.Sprintf("%d-%d", time.Now().UnixNano(), i)
+	_, err := r.newActiveLead(ctx, fmt.Sprintf("Lastbetrieb %d-%d", time.Now().UnixNano(), i), true)
+	return err
+}
+
+// newActiveLead creates a lead named name and moves it REGISTERED →
+// ACTIVE; measured, the two requests count in the endpoints' latencies
+// and their events are awaited on the stream.
+func (r *run) newActiveLead(ctx context.Context, name string, measured bool) (leadRef, error) {
+	create, activate := "", ""
+	if measured {
+		create, activate = "create", "status"
+	}
 	var l leadRef
-	if err := r.request(ctx, "create", r.o.Writer, "POST", "/api/leads", map[string]any{"companyName": "Lastbetrieb " + n,
-		"city": "Laststadt " + n, "countryCode": "DE"}, &l, http.StatusCreated); err != nil {
-		return err
+	if err := r.request(ctx, create, r.o.Writer, "POST", "/api/leads", map[string]any{"companyName": name,
+		"city": "Laststadt " + name, "countryCode": "DE"}, &l, http.StatusCreated); err != nil {
+		return l, err
 	}
-	r.committedEvent(l.ID, "lead.created")
-	if err := r.request(ctx, "status", r.o.Writer, "PATCH", "/api/leads/"+l.ID, map[string]any{"status": "ACTIVE"}, nil,
+	if measured {
+		r.committedEvent(l.ID, "lead.created")
+	}
+	if err := r.request(ctx, activate, r.o.Writer, "PATCH", "/api/leads/"+l.ID, map[string]any{"status": "ACTIVE"}, &l,
 		http.StatusOK, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version)}); err != nil {
-		return err
+		return l, err
 	}
-	r.committedEvent(l.ID, "lead.status_changed")
-	return nil
+	if measured {
+		r.committedEvent(l.ID, "lead.status_changed")
+	}
+	return l, nil
 }
 
 // watch reads the watcher's stream until ctx ends, matching every lead
@@ -292,7 +307,7 @@ func (r *run) settled(ctx context.Context, before scrape, wrote time.Time) (scra
 			return nil, err
 		}
 		published, lead, consumed := r.counts(before, after)
-		if consumed >= lead+2*published || time.Since(wrote) > r.o.Drain {
+		if consumed >= expectedConsumption(published, lead) || time.Since(wrote) > r.o.Drain {
 			return after, nil
 		}
 		select {
@@ -306,14 +321,17 @@ func (r *run) settled(ctx context.Context, before scrape, wrote time.Time) (scra
 // counts are the events published (all, and of leads) and consumed
 // successfully between two scrapes.
 func (r *run) counts(before, after scrape) (published, lead, consumed float64) {
-	delta := func(name string, match map[string]string) float64 {
-		return after.sum(name, match) - before.sum(name, match)
-	}
-	published = delta("freshplan_events_published_total", map[string]string{"result": "success"})
-	lead = published - delta("freshplan_events_published_total", map[string]string{"result": "success", "event_type": "cockpit.widget_changed"})
-	consumed = delta("freshplan_events_consumed_total", map[string]string{"result": "success"})
+	published = after.since(before, "freshplan_events_published_total", map[string]string{"result": "success"})
+	lead = published - after.since(before, "freshplan_events_published_total",
+		map[string]string{"result": "success", "event_type": "cockpit.widget_changed"})
+	consumed = after.since(before, "freshplan_events_consumed_total", map[string]string{"result": "success"})
 	return published, lead, consumed
 }
+
+// expectedConsumption is how many consumptions the service's wiring makes
+// of what was published: the aggregator takes each lead event once, the
+// cache and stream consumers every event.
+func expectedConsumption(published, lead float64) float64 { return lead + 2*published }
 
 // sample reads the service's memory and goroutines every o.Sample, and
 // once at the end.
@@ -361,13 +379,10 @@ func (r *run) finish(before, after scrape) {
 		r.res.Achieved = float64(r.res.Completed) / r.res.Seconds
 		r.res.EventsPerSecond = float64(r.res.Committed) / r.res.Seconds
 	}
-	delta := func(name string, match map[string]string) float64 {
-		return after.sum(name, match) - before.sum(name, match)
-	}
 	r.res.Published, r.res.PublishedLead, r.res.Consumed = r.counts(before, after)
-	r.res.ConsumedExpected = r.res.PublishedLead + 2*r.res.Published
-	r.res.ConsumedDuplicate = delta("freshplan_events_consumed_total", map[string]string{"result": "duplicate"})
-	r.res.ConsumedFailed = delta("freshplan_events_consumed_total", map[string]string{"result": "failure"})
+	r.res.ConsumedExpected = expectedConsumption(r.res.Published, r.res.PublishedLead)
+	r.res.ConsumedDuplicate = after.since(before, "freshplan_events_consumed_total", map[string]string{"result": "duplicate"})
+	r.res.ConsumedFailed = after.since(before, "freshplan_events_consumed_total", map[string]string{"result": "failure"})
 	r.res.BacklogAfter = after.sum("freshplan_outbox_lag_events", nil)
 	r.res.PublishNotify = histogramDelta(before, after, "freshplan_event_latency_ms", map[string]string{"path": "publish_notify"})
 	r.res.NotifyProcess = histogramDelta(before, after, "freshplan_event_latency_ms", map[string]string{"path": "notify_process"})

@@ -61,6 +61,11 @@ func (s scrape) sum(name string, match map[string]string) float64 {
 	return total
 }
 
+// since is how much a counter grew from before to s.
+func (s scrape) since(before scrape, name string, match map[string]string) float64 {
+	return s.sum(name, match) - before.sum(name, match)
+}
+
 // buckets adds a histogram's cumulative bucket counts by upper bound over
 // the series whose labels include match.
 func (s scrape) buckets(name string, match map[string]string) map[float64]float64 {
