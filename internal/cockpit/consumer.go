@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -95,12 +96,7 @@ func (a *Aggregator) Handle(ctx context.Context, tx pgx.Tx, events []event.Deliv
 		}
 		changed[ev.Subject] = changed[ev.Subject] || listed
 	}
-	var announce []event.Event
-	for _, id := range ids {
-		if changed[id] {
-			announce = append(announce, announcements(byLead[id], states[id])...)
-		}
-	}
+	announce := announcements(ids, byLead, states, changed)
 	if err := event.Emit(ctx, b, announce...); err != nil {
 		return fmt.Errorf("cockpit: announce: %w", err)
 	}
@@ -150,34 +146,49 @@ func (a *Aggregator) sync(d deltas, moved map[uuid.UUID]projection, st state) (n
 }
 
 type widgetChangedData struct {
-	LeadID uuid.UUID `json:"leadId"`
-	Cause  string    `json:"cause"` // the type of the event that changed it
+	Leads int `json:"leads"` // how many leads' figures changed
 }
 
-// announcements are the TypeWidgetChanged events of a lead whose figures
-// changed in a batch: one per territory it counted in before or after, to
-// the users of both and of the audiences of its events.
-func announcements(events []event.Delivered, st state) []event.Event {
-	users := slices.Concat(st.old.users, st.now.users)
-	territories := []string{st.old.territory, st.now.territory}
+// announcements are the TypeWidgetChanged events of a batch: one per
+// territory whose figures changed, to the users who could see any of its
+// changed leads before or after (their projections' users and their
+// events' audiences). One per territory and batch, not one per lead: each
+// replica reads every announcement with each of its local consumers, and
+// at one per lead they had doubled the events the replicas read.
+func announcements(ids []uuid.UUID, byLead map[uuid.UUID][]event.Delivered, states map[uuid.UUID]state, changed map[uuid.UUID]bool) []event.Event {
+	users := map[string][]string{} // territory → users
+	leads := map[string]int{}      // territory → leads changed
 	var last event.Delivered
-	for _, d := range events {
-		users = append(append(users, d.Audience.Owner), d.Audience.Collaborators...)
-		territories = append(territories, d.Audience.Territory)
-		last = d
-	}
-	slices.Sort(users)
-	users = slices.DeleteFunc(slices.Compact(users), func(u string) bool { return u == "" })
-	slices.Sort(territories)
-	var out []event.Event
-	for _, t := range slices.Compact(territories) {
-		if t == "" {
+	for _, id := range ids {
+		if !changed[id] {
 			continue
 		}
+		st := states[id]
+		seen := slices.Concat(st.old.users, st.now.users)
+		territories := []string{st.old.territory, st.now.territory}
+		for _, d := range byLead[id] {
+			seen = append(append(seen, d.Audience.Owner), d.Audience.Collaborators...)
+			territories = append(territories, d.Audience.Territory)
+			if d.ID > last.ID {
+				last = d
+			}
+		}
+		slices.Sort(territories)
+		for _, t := range slices.Compact(territories) {
+			if t != "" {
+				users[t] = append(users[t], seen...)
+				leads[t]++
+			}
+		}
+	}
+	var out []event.Event
+	for _, t := range slices.Sorted(maps.Keys(users)) {
+		u := users[t]
+		slices.Sort(u)
+		u = slices.DeleteFunc(slices.Compact(u), func(s string) bool { return s == "" })
 		out = append(out, event.Event{Type: TypeWidgetChanged, Key: event.NameUUID(ConsumerName + "|" + last.Envelope.ID + "|" + t),
-			Subject: st.id, SubjectVersion: last.SubjectVersion, Audience: event.Audience{Territory: t, Collaborators: users},
-			Topics: []string{lead.TopicDashboard}, Time: last.CreatedAt, CausationID: last.Envelope.ID,
-			Data: widgetChangedData{LeadID: st.id, Cause: last.Type}})
+			Audience: event.Audience{Territory: t, Collaborators: u}, Topics: []string{lead.TopicDashboard},
+			Time: last.CreatedAt, CausationID: last.Envelope.ID, Data: widgetChangedData{Leads: leads[t]}})
 	}
 	return out
 }
