@@ -56,7 +56,7 @@ func wire(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, verifier a
 	if err != nil {
 		return nil, err
 	}
-	verifier = auth.KnownTerritories(verifier, territories.Known)
+	verifier = auth.Cached(auth.KnownTerritories(verifier, territories.Known), 10_000, time.Minute, now)
 	metrics := metric.New()
 	var codes []string
 	for _, t := range territories.All() {
