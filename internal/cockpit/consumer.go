@@ -36,10 +36,10 @@ func NewAggregator(territories *territory.Registry) *Aggregator {
 	return &Aggregator{territories: territories}
 }
 
-// TypeWidgetChanged is the event the aggregator emits when a lead's
-// figures changed, with everyone who could see them before or after as
-// its audience: the replicas drop those cached widgets and push the new
-// ones to their streams.
+// TypeWidgetChanged is the event the aggregator emits when a batch changed
+// a territory's figures, with everyone who could see the changed leads
+// before or after as its audience: the replicas drop those cached widgets
+// and push the new ones to their streams.
 const TypeWidgetChanged = "cockpit.widget_changed"
 
 // Handle is the shared consumer's handler. It takes a batch's events at
