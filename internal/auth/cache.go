@@ -68,7 +68,9 @@ func (p Principal) clone() Principal {
 }
 
 // expiry reads the exp claim of a token a verifier accepted (its signature
-// was checked, so its payload is the issuer's).
+// was checked, so its payload is the issuer's), by its exact name, as the
+// verifiers read it: a payload with both "exp" and "EXP" must not be
+// remembered past the one that was checked.
 func expiry(rawToken string) (time.Time, bool) {
 	parts := strings.Split(rawToken, ".")
 	if len(parts) != 3 {
@@ -78,15 +80,10 @@ func expiry(rawToken string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	var claims struct {
-		Exp *json.Number `json:"exp"`
-	}
-	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil {
+	var claims map[string]json.RawMessage
+	var exp float64
+	if json.Unmarshal(payload, &claims) != nil || json.Unmarshal(claims["exp"], &exp) != nil {
 		return time.Time{}, false
 	}
-	secs, err := claims.Exp.Float64()
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.Unix(int64(secs), 0), true
+	return time.Unix(int64(exp), 0), true
 }

@@ -2,9 +2,12 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 )
 
@@ -70,4 +73,23 @@ func TestARejectedTokenIsNotCached(t *testing.T) {
 		require.ErrorIs(t, err, ErrUnauthenticated)
 	}
 	require.Equal(t, 2, inner.calls)
+}
+
+func TestACachedTokenExpiresByTheClaimItsVerifierChecked(t *testing.T) {
+	now := testNow
+	clock := func() time.Time { return now }
+	// "EXP" after "exp": a case-insensitive decoder keeps the later one.
+	payload := fmt.Sprintf(`{"sub":"u-anna","iss":%q,"aud":%q,"roles":["SALES"],"territories":["DE"],"iat":%d,"exp":%d,"EXP":%d}`,
+		DefaultDevIssuer, DefaultDevAudience, now.Unix(), now.Add(time.Minute).Unix(), now.Add(10*time.Hour).Unix())
+	enc := base64.RawURLEncoding.EncodeToString
+	unsigned := enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc([]byte(payload))
+	sig, err := jwt.SigningMethodHS256.Sign(unsigned, devSecret)
+	require.NoError(t, err)
+	tok := unsigned + "." + enc(sig)
+	v := Cached(DevVerifier{Secret: devSecret, Now: clock, Leeway: -1}, 100, time.Hour, clock)
+	_, err = v.Verify(t.Context(), tok)
+	require.NoError(t, err)
+	now = now.Add(2 * time.Minute)
+	_, err = v.Verify(t.Context(), tok)
+	require.ErrorIs(t, err, ErrUnauthenticated, "expired by its exp")
 }

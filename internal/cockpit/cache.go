@@ -2,7 +2,6 @@ package cockpit
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -154,8 +153,9 @@ func (c *Cache) touched(a event.Audience) []string {
 	for _, u := range a.Collaborators {
 		keys = append(keys, "user:"+u)
 	}
+	r := reachOf(a)
 	for key := range c.territoryKeys {
-		if touches(key, a) {
+		if r.touches(key) {
 			keys = append(keys, key)
 		}
 	}
@@ -169,16 +169,39 @@ func (c *Cache) InvalidateAll() {
 	c.metrics.CacheInvalidations.WithLabelValues("lead", "manual").Add(float64(n))
 }
 
-// touches reports whether the scope of key could see a lead of audience a.
-func touches(key string, a event.Audience) bool {
+// reach is an audience with its users as a set: a widget change names the
+// users of every lead a batch changed in a territory, and each replica
+// checks it against every open stream's scope.
+type reach struct {
+	territory string
+	users     map[string]bool
+}
+
+func reachOf(a event.Audience) reach {
+	users := make(map[string]bool, len(a.Collaborators)+1)
+	if a.Owner != "" {
+		users[a.Owner] = true
+	}
+	for _, u := range a.Collaborators {
+		users[u] = true
+	}
+	return reach{territory: a.Territory, users: users}
+}
+
+// touches reports whether the scope of key could see a lead of the audience.
+func (r reach) touches(key string) bool {
 	kind, rest, _ := strings.Cut(key, ":")
 	switch kind {
 	case "all":
 		return true
 	case "territories":
-		return slices.Contains(strings.Split(rest, ","), a.Territory)
+		for t := range strings.SplitSeq(rest, ",") {
+			if t == r.territory {
+				return true
+			}
+		}
 	case "user":
-		return rest == a.Owner || slices.Contains(a.Collaborators, rest)
+		return r.users[rest]
 	}
 	return false
 }

@@ -64,12 +64,18 @@ func (h *Hub) Unsubscribe(sub *Subscription) {
 }
 
 // Deliver is the local consumer: it hands d to every stream that may see
-// it, without waiting; a stream whose buffer is full is dropped.
+// it, without waiting; a stream whose buffer is full is dropped. A stream
+// shows a widget change of its scope, or an event its principal may see.
 func (h *Hub) Deliver(_ context.Context, d event.Delivered) error {
+	wants := func(sub *Subscription) bool { return d.Audience.VisibleTo(sub.principal) }
+	if d.Type == TypeWidgetChanged {
+		r := reachOf(d.Audience)
+		wants = func(sub *Subscription) bool { return r.touches(sub.scope.Key) }
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs {
-		if !sub.wants(&d) {
+		if !wants(sub) {
 			continue
 		}
 		select {
@@ -81,13 +87,4 @@ func (h *Hub) Deliver(_ context.Context, d event.Delivered) error {
 		}
 	}
 	return nil
-}
-
-// wants reports whether the stream shows d: a widget change of its scope,
-// or an event its principal may see.
-func (sub *Subscription) wants(d *event.Delivered) bool {
-	if d.Type == TypeWidgetChanged {
-		return touches(sub.scope.Key, d.Audience)
-	}
-	return d.Audience.VisibleTo(sub.principal)
 }

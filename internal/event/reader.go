@@ -68,8 +68,9 @@ type Delivered struct {
 // plan chose and which read the whole outbox's index on each fetch (8–12 ms
 // at 100,000 rows, growing with the table). The xids from Xmax on are
 // bounded above by the current snapshot's xmax (no later one is visible
-// yet): the planner estimates a closed range as narrow even without the
-// outbox's statistics.
+// yet; a reader's own transaction, whose xid may be later, writes no
+// events before it fetches): the planner estimates a closed range as
+// narrow even without the outbox's statistics.
 //
 // The xids go as xid8, not as text cast in the query: under row-level
 // security only leakproof quals can use an index, and the cast is not.
