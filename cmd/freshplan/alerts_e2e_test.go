@@ -100,6 +100,9 @@ func alertStates(t *testing.T, base string) map[string]string {
 		return nil // not up yet
 	}
 	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil // up, not ready yet: "Service Unavailable"
+	}
 	var out struct {
 		Data struct {
 			Alerts []struct {
