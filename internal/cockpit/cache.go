@@ -153,7 +153,7 @@ func (c *Cache) touched(a event.Audience) []string {
 	for _, u := range a.Collaborators {
 		keys = append(keys, "user:"+u)
 	}
-	r := reachOf(a)
+	r := reach{territory: a.Territory} // territories-scopes need no users
 	for key := range c.territoryKeys {
 		if r.touches(key) {
 			keys = append(keys, key)

@@ -132,9 +132,9 @@ func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limi
 	b.Queue(restorePlan)
 	res := db.SendBatch(ctx, b)
 	defer res.Close()
-	for range 2 {
+	for _, step := range []string{"scope", "plan mode"} {
 		if _, err := res.Exec(); err != nil {
-			return nil, pos, false, fmt.Errorf("event: fetch scope: %w", err)
+			return nil, pos, false, fmt.Errorf("event: fetch %s: %w", step, err)
 		}
 	}
 	pg, err := readPage(res)
@@ -142,7 +142,7 @@ func Fetch(ctx context.Context, db Batcher, p auth.Principal, pos Position, limi
 		return nil, pos, false, err
 	}
 	if _, err := res.Exec(); err != nil {
-		return nil, pos, false, fmt.Errorf("event: fetch scope: %w", err)
+		return nil, pos, false, fmt.Errorf("event: fetch plan mode: %w", err)
 	}
 	if err := res.Close(); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 		return nil, pos, false, fmt.Errorf("event: fetch: %w", err)

@@ -274,26 +274,25 @@ func (r *run) drain(ctx context.Context, wrote time.Time) {
 // the run (the pool's leads, an earlier run's backlog): two scrapes 200 ms
 // apart with the same counts. It returns the second.
 func (r *run) quiet(ctx context.Context) (scrape, error) {
-	prev, err := scrapeMetrics(ctx, r.o.Client, r.o.BaseURL)
+	s, err := scrapeMetrics(ctx, r.o.Client, r.o.BaseURL)
 	if err != nil {
 		return nil, err
 	}
+	published, _, consumed := r.counts(scrape{}, s)
 	for deadline := time.Now().Add(r.o.Drain); ; {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
-		s, err := scrapeMetrics(ctx, r.o.Client, r.o.BaseURL)
-		if err != nil {
+		if s, err = scrapeMetrics(ctx, r.o.Client, r.o.BaseURL); err != nil {
 			return nil, err
 		}
-		p1, _, c1 := r.counts(scrape{}, prev)
-		p2, _, c2 := r.counts(scrape{}, s)
-		if (p1 == p2 && c1 == c2) || time.Now().After(deadline) {
+		p, _, c := r.counts(scrape{}, s)
+		if (p == published && c == consumed) || time.Now().After(deadline) {
 			return s, nil
 		}
-		prev = s
+		published, consumed = p, c
 	}
 }
 
