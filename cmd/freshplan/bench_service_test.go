@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -102,4 +103,23 @@ func TestAWatcherTheServiceRefusesStopsTheRun(t *testing.T) {
 	var leads int
 	require.NoError(t, h.db.Pool.QueryRow(h.ctx, `SELECT count(*) FROM leads`).Scan(&leads))
 	require.Zero(t, leads)
+}
+
+// TestBenchDrivesARunningServiceWithTheTokensItIsGiven: `bench --scenario
+// --url --token --watch-token` writes as the writer the token names (no
+// development token is minted: the secret it would use is wrong) and
+// prints the run's summary.
+func TestBenchDrivesARunningServiceWithTheTokensItIsGiven(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.cfg
+	cfg.DevJWTSecret = "a secret the service does not know, 32 bytes long!"
+	var out bytes.Buffer
+	err := bench(h.ctx, cfg, slog.New(slog.DiscardHandler), []string{"--scenario", "burst", "--url", h.srv.URL,
+		"--token", h.token(t, "given.writer", "MANAGER", "DE"), "--watch-token", h.token(t, "given.watcher", "ADMIN"),
+		"--rate", "5", "--duration", "1s"}, &out)
+	require.NoError(t, err, out.String())
+	require.Contains(t, out.String(), "| burst | create+status | 5 |")
+	var leads int
+	require.NoError(t, h.db.Pool.QueryRow(h.ctx, `SELECT count(*) FROM leads WHERE created_by = 'given.writer'`).Scan(&leads))
+	require.Equal(t, 5, leads)
 }
